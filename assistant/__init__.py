@@ -1,0 +1,1 @@
+"""Answering questions from the index: retrieval, evidence, citations, `ask()` and the CLI."""

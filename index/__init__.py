@@ -1,0 +1,1 @@
+"""Turning articles into a searchable index: loading, cleaning, chunking, embedding, storing."""

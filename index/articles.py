@@ -1,0 +1,72 @@
+"""The records that flow through indexing: raw articles, clean articles, chunks, problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class RawArticle:
+    """An article as a loader found it, before cleaning."""
+
+    text: str
+    path: str
+    title: str | None = None
+    published: str | None = None
+    url: str | None = None
+    source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    article_id: str | None = None
+    # Where inside the file it came from (line of a .jsonl, item of a .json list).
+    locator: str = ""
+
+
+@dataclass
+class Article:
+    """A cleaned article with the metadata the index keeps about it."""
+
+    article_id: str
+    title: str
+    text: str
+    published: date | None
+    date_inferred: bool
+    source: str | None
+    url: str | None
+    authors: list[str]
+    path: str
+    content_hash: str
+    sentences: list[tuple[int, int]]
+
+    def sentence_text(self, i: int) -> str:
+        """The verbatim text of sentence i."""
+        start, end = self.sentences[i]
+        return self.text[start:end]
+
+
+@dataclass
+class Chunk:
+    """A run of whole sentences of one article, small enough for the embedding window."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+
+
+@dataclass
+class Problem:
+    """A file (or part of one) that was skipped, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class ArticleError(ValueError):
+    """An article that cannot be indexed; the message says why."""

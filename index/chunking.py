@@ -1,0 +1,112 @@
+"""Sentence-aware chunks that fit the embedding model's window, with offsets into the clean text."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from index.articles import Article, Chunk
+
+TokenCounter = Callable[[str], int]
+
+
+@lru_cache(maxsize=1)
+def tiktoken_counter() -> TokenCounter:
+    """Count cl100k tokens with the encoding llama-index ships, so tiktoken never downloads."""
+    spec = importlib.util.find_spec("llama_index.core")
+    assert spec and spec.origin, "llama-index-core is not installed"
+    os.environ.setdefault(
+        "TIKTOKEN_CACHE_DIR", str(Path(spec.origin).parent / "_static" / "tiktoken_cache")
+    )
+    import tiktoken
+
+    enc = tiktoken.get_encoding("cl100k_base")
+    return lambda text: len(enc.encode(text, disallowed_special=()))
+
+
+@lru_cache(maxsize=2)
+def wordpiece_counter(model_dir: str) -> TokenCounter:
+    """Count the embedding model's own word pieces (no [CLS]/[SEP]) with its fast tokenizer."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
+
+
+def _split_long(
+    text: str, start: int, end: int, fits: Callable[[str], bool]
+) -> list[tuple[int, int]]:
+    """Cut a sentence too long for the window at word boundaries into pieces that fit."""
+    pieces: list[tuple[int, int]] = []
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while j < len(words) and fits(text[words[i][0] : words[j][1]]):
+            j += 1
+        if j == i + 1 and not fits(text[words[i][0] : words[i][1]]):
+            # One "word" over the window (a URL, base64): cut it by characters.
+            s, e = words[i]
+            step = max(1, (e - s) // 2)
+            while s < e:
+                pieces.append((s, min(e, s + step)))
+                s += step
+        else:
+            pieces.append((words[i][0], words[j - 1][1]))
+        i = j
+    return pieces
+
+
+def fit_sentences(
+    text: str, sentences: list[tuple[int, int]], counters: list[TokenCounter], budgets: list[int]
+) -> list[tuple[int, int]]:
+    """Split any sentence that alone is over a budget, so every sentence fits a chunk."""
+
+    def fits(piece: str) -> bool:
+        return all(c(piece) <= b for c, b in zip(counters, budgets, strict=True))
+
+    out: list[tuple[int, int]] = []
+    for s, e in sentences:
+        out.extend([(s, e)] if fits(text[s:e]) else _split_long(text, s, e, fits))
+    return out
+
+
+def chunk_article(
+    article: Article, counters: list[TokenCounter], budgets: list[int]
+) -> list[Chunk]:
+    """Group consecutive sentences into chunks within every (counter, budget) pair."""
+    chunks: list[Chunk] = []
+    sizes = [[c(article.sentence_text(i)) for c in counters] for i in range(len(article.sentences))]
+    first = 0
+    while first < len(article.sentences):
+        totals = list(sizes[first])
+        last = first
+        while last + 1 < len(article.sentences):
+            # Word pieces add up exactly across whitespace; cl100k tokens nearly so, plus one
+            # for the joining space.
+            nxt = [t + s + 1 for t, s in zip(totals, sizes[last + 1], strict=True)]
+            if any(n > b for n, b in zip(nxt, budgets, strict=True)):
+                break
+            totals, last = nxt, last + 1
+        start, end = article.sentences[first][0], article.sentences[last][1]
+        digest = hashlib.sha1(f"{article.content_hash}:{start}:{end}".encode()).hexdigest()[:16]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{article.article_id}-{digest}",
+                article_id=article.article_id,
+                text=article.text[start:end],
+                start=start,
+                end=end,
+                first_sentence=first,
+                last_sentence=last,
+            )
+        )
+        first = last + 1
+    return chunks

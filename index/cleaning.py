@@ -1,0 +1,85 @@
+"""Cleaning article text: page furniture and repeated paragraphs out, offsets-friendly text in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Lines that end the article body on news pages; everything from them on is page furniture.
+_FURNITURE_END = re.compile(
+    r"^(most popular|most read|read more:?|related( articles| stories| coverage)?:?|"
+    r"more from .{1,40}|recommended( for you)?|trending( now)?|sign up for .{0,60}newsletter.*|"
+    r"share this( article| story)?:?|comments?)\s*$",
+    re.IGNORECASE,
+)
+# Single lines that are furniture wherever they appear.
+_FURNITURE_LINE = re.compile(
+    r"^(advertisement|ad|skip advertisement|story continues below( advertisement)?|"
+    r"read more:?|click here.{0,40})\s*$",
+    re.IGNORECASE,
+)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SENTENCE_END = re.compile(r"[.!?:;\"”’')\]]$")
+
+
+def _normalise_line(line: str) -> str:
+    line = _INVISIBLE.sub("", line)
+    # Control characters other than tab carry no meaning in prose and break tokenisers.
+    line = "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch)[0] != "C")
+    return _SPACES.sub(" ", line).strip()
+
+
+def _blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _normalise_line(raw)
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _paragraphs(block: list[str]) -> list[str]:
+    """Join hard-wrapped lines of a block; lines that end a sentence stay paragraphs of their own."""
+    paragraphs: list[str] = []
+    for line in block:
+        joinable = not (_FURNITURE_END.match(line) or _FURNITURE_LINE.match(line))
+        if (
+            joinable
+            and paragraphs
+            and not _SENTENCE_END.search(paragraphs[-1])
+            and not _FURNITURE_END.match(paragraphs[-1])
+            and line[:1].islower()
+        ):
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _key(paragraph: str) -> str:
+    return re.sub(r"\W+", " ", paragraph.casefold()).strip()
+
+
+def clean_text(text: str) -> str:
+    """Return the article body without furniture or repeated paragraphs, paragraphs split by blank lines."""
+    paragraphs = [p for block in _blocks(text) for p in _paragraphs(block)]
+    # Furniture such as "Most Popular" ends the body only near the end, so a story that quotes
+    # the phrase early on keeps its text.
+    cut = len(paragraphs)
+    for i in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 12), -1):
+        if _FURNITURE_END.match(paragraphs[i]):
+            cut = i
+    kept: list[str] = []
+    seen: set[str] = set()
+    for paragraph in paragraphs[:cut]:
+        if _FURNITURE_LINE.match(paragraph):
+            continue
+        key = _key(paragraph)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        kept.append(paragraph)
+    return "\n\n".join(kept)

@@ -1,0 +1,417 @@
+"""Indexing runs: incremental updates and atomic rebuilds of the article index."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.articles import Article, ArticleError, Chunk, Problem
+from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
+from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
+from index.loaders import discover, read_articles
+from index.prepare import prepare
+from index.settings import NewsdeskSettings
+from index.store import (
+    ArticleDB,
+    Pointer,
+    build_dir,
+    chroma_client,
+    index_lock,
+    new_pointer,
+    now_iso,
+    read_pointer,
+    remove_build,
+    write_pointer,
+)
+
+DEFAULT_SEEDS = Path("seeds")
+# Articles are embedded and committed in groups, so a long run keeps what it has done.
+COMMIT_CHUNKS = 512
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    @property
+    def skipped(self) -> int:
+        """How many files or records were skipped."""
+        return len(self.problems)
+
+    def summary(self) -> str:
+        """The one summary line printed at the end of a run."""
+        line = (
+            f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {self.skipped} skipped · chunks: {self.chunks} "
+            f"({self.embedded} embedded) · {self.seconds:.1f} s"
+        )
+        if self.embedded == 0 and not self.rebuilt:
+            line += (
+                " · nothing changed, nothing embedded"
+                if not (self.removed or self.updated or self.added)
+                else ""
+            )
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form of the report."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"path": p.path, "reason": p.reason} for p in self.problems],
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def file_key(path: Path) -> str:
+    """How a file is named in the index: its absolute path."""
+    return str(path.absolute())
+
+
+def _published_int(article: Article) -> int:
+    return int(article.published.strftime("%Y%m%d")) if article.published else 0
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    """The flat metadata stored beside a chunk's vector (filters and citations use it)."""
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "source": article.source or "",
+        "url": article.url or "",
+        "published": article.published.isoformat() if article.published else "",
+        "published_int": _published_int(article),
+        "date_inferred": article.date_inferred,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+
+
+class Indexer:
+    """Turns article files into chunks, vectors and store rows for one index dir."""
+
+    def __init__(self, settings: NewsdeskSettings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or shared_embedder(settings.embed_batch_size)
+        self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
+        # [CLS] and [SEP] take two places of the model's window.
+        self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
+
+    def prepare_file(
+        self, path: Path
+    ) -> tuple[list[tuple[Article, list[Chunk], str]], list[Problem]]:
+        """Load, clean and chunk every article of one file."""
+        raws, problems = read_articles(path, self.settings.max_article_bytes)
+        out = []
+        for raw in raws:
+            where = f"{raw.path} ({raw.locator})" if raw.locator else raw.path
+            try:
+                article = prepare(raw)
+            except ArticleError as exc:
+                problems.append(Problem(where, str(exc)))
+                continue
+            article.path = file_key(path)
+            article.sentences = fit_sentences(
+                article.text, article.sentences, self._counters, self._budgets
+            )
+            out.append(
+                (article, chunk_article(article, self._counters, self._budgets), raw.locator)
+            )
+        return out, problems
+
+    def run(
+        self,
+        paths: list[Path] | None = None,
+        rebuild: bool = False,
+        progress: bool | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> IndexReport:
+        """Index the given files/folders (default: seeds/) incrementally, or rebuild afresh."""
+        started = time.perf_counter()
+        report = IndexReport(rebuilt=rebuild)
+        index_dir = self.settings.index_dir
+        roots = list(paths) if paths else [DEFAULT_SEEDS]
+        with index_lock(index_dir):
+            client = chroma_client(self.settings)
+            live = read_pointer(index_dir)
+            fresh = rebuild or live is None
+            pointer = new_pointer(self.settings) if fresh else live
+            assert pointer is not None
+            db = ArticleDB(build_dir(index_dir, pointer.build) / "articles.sqlite")
+            try:
+                collection = client.get_or_create_collection(
+                    pointer.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                )
+                if not fresh:
+                    _drop_orphans(collection, db)
+                self._update(db, collection, roots, fresh, report, progress, on_progress)
+                db.replace_articles(
+                    [], [], {}, {"model": f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"}
+                )
+                if fresh:
+                    db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
+                report.chunks = db.stats()["chunks"]
+            finally:
+                db.close()
+            if fresh:
+                write_pointer(index_dir, pointer)
+                if live is not None:
+                    remove_build(index_dir, client, live)
+            _remove_stale_builds(index_dir, client, pointer)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _update(
+        self,
+        db: ArticleDB,
+        collection: Any,
+        roots: list[Path],
+        fresh: bool,
+        report: IndexReport,
+        progress: bool | None,
+        on_progress: ProgressFn | None,
+    ) -> None:
+        files, problems = discover(roots)
+        report.problems += problems
+        known_files = {} if fresh else db.file_hashes()
+        by_path = {} if fresh else db.articles_by_path()
+        live_ids = {aid for arts in by_path.values() for aid, _, _ in arts}
+        seen_paths: set[str] = set()
+        pending: list[tuple[Article, list[Chunk], str]] = []
+        remove: list[str] = []
+        file_hashes: dict[str, str | None] = {}
+        claimed: dict[str, str] = {}
+        for path in files:
+            key = file_key(path)
+            seen_paths.add(key)
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                report.problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
+                continue
+            old = by_path.get(key, [])
+            if known_files.get(key) == digest:
+                report.unchanged += len(old)
+                claimed.update({aid: key for aid, _, _ in old})
+                continue
+            prepared, bad = self.prepare_file(path)
+            report.problems += bad
+            if bad and not prepared:
+                continue  # a file gone bad keeps its previous version in the index
+            old_by_locator = {loc: (aid, h) for aid, loc, h in old}
+            new_ids = set()
+            for article, chunks, locator in prepared:
+                aid = article.article_id
+                other = claimed.get(aid)
+                if other is not None or (aid in live_ids and aid not in {a for a, _, _ in old}):
+                    report.problems.append(
+                        Problem(str(path), f"same article as {other or 'one already indexed'}")
+                    )
+                    continue
+                claimed[aid] = key
+                new_ids.add(aid)
+                prev = old_by_locator.get(locator)
+                if prev and prev == (aid, article.content_hash):
+                    report.unchanged += 1
+                    continue
+                if prev:
+                    report.updated += 1
+                    if prev[0] != aid:
+                        remove.append(prev[0])
+                else:
+                    report.added += 1
+                pending.append((article, chunks, locator))
+            for aid, loc, _h in old:
+                if aid not in new_ids and aid not in remove:
+                    remove.append(aid)
+                    if loc not in {loc2 for _, _, loc2 in prepared}:
+                        report.removed += 1
+            file_hashes[key] = digest
+        abs_roots = [r.absolute() for r in roots]
+        for key, arts in by_path.items():
+            p = Path(key)
+            if key in seen_paths:
+                continue
+            if not p.exists() or any(p.is_relative_to(r) for r in abs_roots if r.is_dir()):
+                remove += [aid for aid, _, _ in arts]
+                report.removed += len(arts)
+                file_hashes[key] = None
+        self._write(db, collection, pending, remove, file_hashes, progress, on_progress, report)
+
+    def _write(
+        self,
+        db: ArticleDB,
+        collection: Any,
+        pending: list[tuple[Article, list[Chunk], str]],
+        remove: list[str],
+        file_hashes: dict[str, str | None],
+        progress: bool | None,
+        on_progress: ProgressFn | None,
+        report: IndexReport,
+    ) -> None:
+        from llama_index.core.schema import TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+        from tqdm import tqdm
+
+        store = ChromaVectorStore(chroma_collection=collection)
+        stale = _chunk_ids_of(db, remove + [a.article_id for a, _, _ in pending])
+        total = sum(len(c) for _, c, _ in pending)
+        bar = tqdm(
+            total=total,
+            unit="chunk",
+            desc="embedding",
+            file=sys.stderr,
+            disable=(not progress) if progress is not None else None,
+        )
+        done = 0
+        groups = _groups(pending, COMMIT_CHUNKS)
+        for n, group in enumerate(groups):
+            chunks = [(a, c) for a, cs, _ in group for c in cs]
+            vectors = self.embedder.embed([c.text for _, c in chunks])
+            nodes = [
+                TextNode(
+                    id_=c.chunk_id, text=c.text, embedding=v.tolist(), metadata=chunk_metadata(a, c)
+                )
+                for (a, c), v in zip(chunks, vectors, strict=True)
+            ]
+            if nodes:
+                store.add(nodes)
+            last = n == len(groups) - 1
+            # Vectors go in before the rows that vouch for them: a crash leaves only orphans,
+            # which readers ignore and the next run deletes.
+            db.replace_articles(remove if last else [], group, file_hashes if last else {}, {})
+            done += len(chunks)
+            report.embedded += len(chunks)
+            bar.update(len(chunks))
+            if on_progress:
+                on_progress(done, total)
+        if not groups:
+            db.replace_articles(remove, [], file_hashes, {})
+        bar.close()
+        keep = db.chunk_ids()
+        gone = [cid for cid in stale if cid not in keep]
+        for i in range(0, len(gone), 1000):
+            collection.delete(ids=gone[i : i + 1000])
+
+
+def _groups(
+    pending: list[tuple[Article, list[Chunk], str]], size: int
+) -> list[list[tuple[Article, list[Chunk], str]]]:
+    groups: list[list[tuple[Article, list[Chunk], str]]] = []
+    count = size
+    for item in pending:
+        if count >= size:
+            groups.append([])
+            count = 0
+        groups[-1].append(item)
+        count += len(item[1])
+    return groups
+
+
+def _chunk_ids_of(db: ArticleDB, article_ids: list[str]) -> list[str]:
+    ids: list[str] = []
+    for i in range(0, len(article_ids), 500):
+        part = article_ids[i : i + 500]
+        marks = ",".join("?" * len(part))
+        ids += [
+            r[0]
+            for r in db.conn.execute(
+                f"SELECT chunk_id FROM chunks WHERE article_id IN ({marks})", part
+            )
+        ]
+    return ids
+
+
+def _drop_orphans(collection: Any, db: ArticleDB) -> None:
+    """Delete vectors that no store row vouches for (left by an interrupted run)."""
+    known = db.chunk_ids()
+    ids = collection.get(include=[])["ids"]
+    orphans = [i for i in ids if i not in known]
+    for i in range(0, len(orphans), 1000):
+        collection.delete(ids=orphans[i : i + 1000])
+
+
+def _remove_stale_builds(index_dir: Path, client: Any, live: Pointer) -> None:
+    """Clear builds an interrupted rebuild left behind (never the live one)."""
+    builds = index_dir / "builds"
+    if builds.is_dir():
+        for d in builds.iterdir():
+            if d.name != live.build:
+                remove_build(
+                    index_dir,
+                    client,
+                    Pointer(d.name, f"{live.collection.rsplit('_', 1)[0]}_{d.name}"),
+                )
+    try:
+        names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    except Exception:
+        return
+    prefix = live.collection.rsplit("_", 1)[0] + "_"
+    for name in names:
+        if name.startswith(prefix) and name != live.collection:
+            build = name[len(prefix) :]
+            if not (builds / build).is_dir():
+                remove_build(index_dir, client, Pointer(build, name))
+
+
+def index_status(settings: NewsdeskSettings) -> dict[str, Any]:
+    """What the live index holds: counts, date range, model, build times."""
+    from index.store import IndexMissingError
+
+    pointer = read_pointer(settings.index_dir)
+    if pointer is None:
+        raise IndexMissingError(f"no index in {settings.index_dir}")
+    db = ArticleDB(build_dir(settings.index_dir, pointer.build) / "articles.sqlite", readonly=True)
+    try:
+        meta = db.meta()
+        stats = db.stats()
+        titles = (
+            [
+                {
+                    "title": a.title,
+                    "published": a.published.isoformat() if a.published else None,
+                    "date_inferred": a.date_inferred,
+                    "source": a.source,
+                }
+                for a in db.all_articles()
+            ]
+            if stats["articles"] <= 20
+            else []
+        )
+    finally:
+        db.close()
+    return {
+        "index_dir": str(settings.index_dir),
+        "backend": (
+            f"chroma server {settings.chroma_host}:{settings.chroma_port or 8000}"
+            if settings.uses_server
+            else "chroma embedded"
+        ),
+        "collection": pointer.collection,
+        **stats,
+        "model": meta.get("model"),
+        "built_at": meta.get("built_at"),
+        "updated_at": meta.get("updated_at"),
+        "articles_list": titles,
+    }

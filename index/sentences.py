@@ -1,0 +1,41 @@
+"""Sentence boundaries with character offsets, from NLTK's Punkt model shipped in llama-index."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+# A caption credit such as "(Reuters via AP)" is not a sentence of its own.
+_CREDIT = re.compile(r"^\([^()]{1,80}\)$")
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    """Load Punkt from llama-index's bundled NLTK data, so nothing is downloaded."""
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    spec = importlib.util.find_spec("llama_index.core")
+    assert spec and spec.origin, "llama-index-core is not installed"
+    cache = Path(spec.origin).parent / "_static" / "nltk_cache"
+    if str(cache) not in nltk.data.path:
+        nltk.data.path.insert(0, str(cache))
+    return PunktTokenizer("english")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of each sentence; a sentence never crosses a paragraph."""
+    tokenizer = _punkt()
+    spans: list[tuple[int, int]] = []
+    for para in _PARAGRAPH.finditer(text):
+        base = para.start()
+        for start, end in tokenizer.span_tokenize(para.group()):
+            piece = para.group()[start:end]
+            if spans and _CREDIT.match(piece) and spans[-1][1] >= base:
+                spans[-1] = (spans[-1][0], base + end)
+            else:
+                spans.append((base + start, base + end))
+    return spans

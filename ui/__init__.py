@@ -1,0 +1,1 @@
+"""The browser chat: presents what the assistant returns, nothing more."""

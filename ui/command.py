@@ -1,0 +1,21 @@
+"""The `newsdesk ui` subcommand, registered through the newsdesk.commands entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def register(sub: Any, settings_of: Callable) -> None:
+    """Add `newsdesk ui` to the command line."""
+    p = sub.add_parser("ui", help="serve the chat in the browser")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--index-dir")
+
+    def run(args: Any) -> int:
+        from ui.app import serve
+
+        return serve(settings_of(args), host=args.host, port=args.port)
+
+    p.set_defaults(func=run)
