@@ -102,15 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except IndexMissingError:
+        from assistant.templates import render
+
+        settings = _settings(args)
         print(
-            "newsdesk: there is no index yet. Build it with `newsdesk index` "
-            "(indexes seeds/) or `newsdesk index PATH ...`.",
+            f"newsdesk: {render('errors', 'no_index', index_dir=settings.index_dir)}",
             file=sys.stderr,
         )
         return EXIT_ERROR
     except (IndexBusyError, StoreError) as exc:
         print(f"newsdesk: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader (`| head`) went away; nothing left to say.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130

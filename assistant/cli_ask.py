@@ -2,9 +2,101 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from assistant.models import Answer, QuestionError
+
+EXIT_USAGE = 2
+
+
+def format_answer(answer: Answer) -> str:
+    """The plain-text form: the answer, then a numbered source list."""
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            date = c.published or "undated"
+            if c.published and c.date_inferred:
+                date += " (inferred)"
+            where = ", ".join(x for x in (c.source, date, c.url) if x)
+            lines.append(f"[{c.n}] {c.title} — {where}")
+            lines.append(f"    “{c.quote}” (chars {c.start}-{c.end})")
+    if answer.related:
+        lines.append("Related (not an answer):")
+        for r in answer.related:
+            lines.append(f"  - {r.title} ({r.published or 'undated'}): “{r.quote}”")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args: argparse.Namespace, settings_of: Callable) -> int:
+    """Answer one question from the command line."""
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings_of(args))
+    try:
+        answer = assistant.ask(
+            args.question,
+            top_k=args.top_k,
+            since=args.since,
+            until=args.until,
+            sources=args.source,
+        )
+    except QuestionError as exc:
+        print(f"newsdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
+        if args.json
+        else format_answer(answer)
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings_of: Callable) -> int:
+    """Run a question set and print accuracy, citation precision and decline rate."""
+    from assistant.evaluation import evaluate, load_cases
+    from assistant.service import Assistant
+
+    try:
+        cases = load_cases(Path(args.questions))
+    except (OSError, ValueError) as exc:
+        print(f"newsdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(Assistant(settings_of(args)), cases)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for r in report.results:
+            mark = "ok  " if r.correct else "FAIL"
+            print(f"{mark} {r.question}")
+            if not r.correct:
+                print(
+                    f"     expected {r.expect!r} answerable={r.answerable}; got: {r.answer[:160]!r}"
+                )
+        print(report.summary())
+    return 0 if report.accuracy >= args.min_accuracy else 1
 
 
 def add_ask_commands(sub: Any, settings_of: Callable, iso_date: Callable) -> None:
-    """Register `ask` and `eval` (filled in by the answering layer)."""
+    """Register `ask` and `eval`."""
+    p = sub.add_parser("ask", help="answer a question from the indexed articles")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.add_argument("--index-dir")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--since", type=iso_date, help="only articles published on/after (YYYY-MM-DD)")
+    p.add_argument("--until", type=iso_date, help="only articles published on/before")
+    p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.set_defaults(func=lambda a: cmd_ask(a, settings_of))
+
+    p = sub.add_parser("eval", help="run a question set (JSONL) and score the answers")
+    p.add_argument("questions", help="JSONL: question, expect, answerable")
+    p.add_argument("--index-dir")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--min-accuracy", type=float, default=0.0, help="exit 1 below this accuracy")
+    p.set_defaults(func=lambda a: cmd_eval(a, settings_of))

@@ -1,0 +1,75 @@
+"""What `ask()` returns: an answer with numbered citations that quote their articles verbatim."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    """One numbered source: the article and the exact sentence quoted from its clean text."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    date_inferred: bool = False
+    # The paragraph around the quote, for showing it in context; quote = context[ctx_start:...].
+    context: str = ""
+    context_start: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form."""
+        return asdict(self)
+
+
+@dataclass
+class Related:
+    """A passage close to the question that is offered as related reading, not as an answer."""
+
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form."""
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The answer to one question."""
+
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # The question as understood after resolving follow-up references ("he" -> "Vladimir Putin").
+    standalone_question: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: question, answer, answered, citations, related, timings_ms."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answered": self.answered,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [r.to_dict() for r in self.related],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long); the message says why."""

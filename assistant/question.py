@@ -1,0 +1,110 @@
+"""What a question asks for: answer types, weighted content terms, named entities, time window."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from assistant.text import QUESTION_WORDS, WEAK_WORDS, stem, stopwords, words
+
+_WANTS = [
+    ("how_many", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)),
+    (
+        "when",
+        re.compile(r"\bwhen\b|\bwhat (day|date|time|year|month)\b|\bwhich (day|date)\b", re.I),
+    ),
+    ("where", re.compile(r"\bwhere\b|\bwhich (city|country|region|town|place|area)\b", re.I)),
+    ("who", re.compile(r"\bwho(m|se)?\b|\bwhich (person|official|leader|people)\b", re.I)),
+    ("why", re.compile(r"\bwhy\b", re.I)),
+]
+_RECENCY = re.compile(
+    r"\b(most recent(ly)?|recent(ly)?|latest|newest|last (week|month|few days)|this week|"
+    r"yesterday|today|nowadays|currently|right now|lately)\b",
+    re.I,
+)
+_WHO_IS = re.compile(r"^\s*who\s+(is|was|are|were)\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$")
+_WINDOWS = {"last week": 7, "this week": 7, "last few days": 4, "yesterday": 1, "today": 0}
+_WINDOWS_MONTH = {"last month": 31}
+# Words that are capitalised in questions without naming anything.
+_NOT_ENTITY = QUESTION_WORDS | {"i", "and", "or", "the", "a", "an", "in", "on", "of", "did"}
+
+
+@dataclass
+class Question:
+    """A question, analysed."""
+
+    text: str
+    wants: list[str]
+    terms: dict[str, float]
+    entities: list[str]
+    recency: bool = False
+    window_days: int | None = None
+    # Stems of extra context carried over from earlier turns (help retrieval, never required).
+    context_terms: set[str] = field(default_factory=set)
+
+    def window(self, newest: date | None) -> tuple[date | None, date | None]:
+        """The date range a time phrase ("last week") means, anchored on the newest article."""
+        if newest is None or self.window_days is None:
+            return None, None
+        return newest - timedelta(days=self.window_days), newest
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of term weights."""
+        return sum(self.terms.values()) or 1.0
+
+
+def entities_in(text: str) -> list[str]:
+    """Capitalised runs of words that look like names (Kursk, Vladimir Putin, North Korea)."""
+    found: list[str] = []
+    run: list[str] = []
+    tokens = words(text)
+    for i, m in enumerate(tokens):
+        w = m.group()
+        gap = text[tokens[i - 1].end() : m.start()] if i else ""
+        capital = w[:1].isupper() and w.casefold() not in _NOT_ENTITY
+        if capital and run and gap.strip() in ("", "-"):
+            run.append(w)
+        else:
+            if run:
+                found.append(" ".join(run))
+            run = [w] if capital else []
+    if run:
+        found.append(" ".join(run))
+    return found
+
+
+def analyse(text: str) -> Question:
+    """Work out what the question asks for and which words matter."""
+    hits = [(m.start(), name) for name, pattern in _WANTS if (m := pattern.search(text))]
+    wants = [name for _, name in sorted(hits)] or ["what"]
+    recency_match = _RECENCY.search(text)
+    window = None
+    if recency_match:
+        phrase = recency_match.group().lower()
+        window = _WINDOWS.get(phrase, _WINDOWS_MONTH.get(phrase))
+    scrubbed = _RECENCY.sub(" ", text)
+    entities = entities_in(scrubbed)
+    # "Who is Steve Witkoff?" names the person and asks what the articles say about them.
+    if wants == ["who"] and entities and _WHO_IS.match(text):
+        wants = ["what"]
+    entity_stems = {stem(w) for e in entities for w in e.split()}
+    stop = stopwords()
+    terms: dict[str, float] = {}
+    for m in words(scrubbed):
+        w = m.group()
+        low = w.casefold()
+        if low in stop or low in QUESTION_WORDS or len(low) < 2:
+            continue
+        s = stem(low)
+        weight = 2.0 if s in entity_stems else (0.3 if low in WEAK_WORDS else 1.0)
+        terms[s] = max(terms.get(s, 0.0), weight)
+    return Question(
+        text=text,
+        wants=wants,
+        terms=terms,
+        entities=entities,
+        recency=bool(recency_match),
+        window_days=window,
+    )

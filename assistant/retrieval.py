@@ -1,0 +1,275 @@
+"""Hybrid retrieval over the live index: dense (Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from index.articles import Article
+from index.embedding import Embedder
+from index.settings import NewsdeskSettings
+from index.store import (
+    ArticleDB,
+    IndexMissingError,
+    Pointer,
+    build_dir,
+    chroma_client,
+    read_pointer,
+)
+
+RRF_K = 60.0
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """What the store says about one chunk."""
+
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+    published: date | None
+    source: str | None
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused score and its rank in each retriever."""
+
+    chunk: ChunkInfo
+    score: float
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+    dense_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a question may draw on."""
+
+    since: date | None = None
+    until: date | None = None
+    sources: tuple[str, ...] = ()
+
+    def allows(self, chunk: ChunkInfo) -> bool:
+        """Whether a chunk passes the filters."""
+        if self.since and (chunk.published is None or chunk.published < self.since):
+            return False
+        if self.until and (chunk.published is None or chunk.published > self.until):
+            return False
+        return not self.sources or (chunk.source or "").casefold() in {
+            s.casefold() for s in self.sources
+        }
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.since or self.until or self.sources)
+
+
+class IndexView:
+    """A consistent, read-only view of the live build, reloaded when an indexer changes it."""
+
+    def __init__(self, settings: NewsdeskSettings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._pointer: Pointer | None = None
+        self._revision = -1
+        self._db: ArticleDB | None = None
+
+    # -- loading -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload if the live build or its revision changed since the last look."""
+        pointer = read_pointer(self.settings.index_dir)
+        if pointer is None:
+            raise IndexMissingError(f"no index in {self.settings.index_dir}")
+        with self._lock:
+            same = pointer == self._pointer and self._db is not None
+            if same and self._db.revision() == self._revision:
+                return
+            self._load(pointer)
+
+    def _load(self, pointer: Pointer) -> None:
+        from llama_index.core import VectorStoreIndex
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        from index.llama_embedding import MiniLMEmbedding
+
+        path = build_dir(self.settings.index_dir, pointer.build) / "articles.sqlite"
+        if not path.is_file():
+            raise IndexMissingError(f"no article store at {path}")
+        db = ArticleDB(path)
+        revision = db.revision()
+        rows = db.chunk_rows()
+        chunks: dict[str, ChunkInfo] = {}
+        nodes = []
+        for r in rows:
+            info = ChunkInfo(
+                r["chunk_id"],
+                r["article_id"],
+                r["start"],
+                r["end"],
+                r["first_sentence"],
+                r["last_sentence"],
+                date.fromisoformat(r["published"]) if r["published"] else None,
+                r["source"],
+            )
+            chunks[info.chunk_id] = info
+            # The headline is searched with the chunk: it often names who the story is about.
+            nodes.append(
+                TextNode(
+                    id_=info.chunk_id,
+                    text=r["text"][info.start : info.end],
+                    metadata={"title": r["title"]},
+                )
+            )
+        collection = chroma_client(self.settings).get_collection(
+            pointer.collection, embedding_function=None
+        )
+        vector_index = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=collection),
+            embed_model=MiniLMEmbedding(self.embedder),
+        )
+        bm25 = None
+        if nodes:
+            built = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
+            # Per-query retrievers built on this index find their nodes through bm25.corpus.
+            bm25 = built.bm25
+            bm25.corpus = built.corpus
+        order = list(chunks)
+        self._old_db, self._db = self._db, db
+        self._pointer = pointer
+        self._revision = revision
+        self.chunks = chunks
+        self.chunk_order = order
+        self.vector_index = vector_index
+        self.bm25 = bm25
+        self.published = np.array(
+            [int(c.published.strftime("%Y%m%d")) if c.published else 0 for c in chunks.values()]
+        )
+        self.sources = np.array(
+            [(c.source or "").casefold() for c in chunks.values()], dtype=object
+        )
+        self._articles: dict[str, Article] = {}
+        stats = db.stats()
+        self.stats = stats
+        self.newest = date.fromisoformat(stats["last_date"]) if stats["last_date"] else None
+        if self._old_db is not None:
+            self._old_db.close()
+            self._old_db = None
+
+    # -- reads ---------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article:
+        """An article of the live build (cached)."""
+        art = self._articles.get(article_id)
+        if art is None:
+            assert self._db is not None
+            with self._lock:
+                art = self._db.article(article_id)
+            if art is None:
+                raise KeyError(article_id)
+            self._articles[article_id] = art
+        return art
+
+    def search(self, query: str, top_k: int, filters: Filters) -> list[Hit]:
+        """The top_k chunks for the query, dense and BM25 results fused by reciprocal rank."""
+        depth = max(top_k * 3, 20)
+        dense = self._dense(query, depth, filters)
+        sparse = self._sparse(query, depth, filters)
+        # llama-index's QueryFusionRetriever keys fusion on node.hash, which differs between the
+        # Chroma and BM25 copies of a chunk (their metadata differ), and it resolves an LLM from
+        # the global Settings; fusing on chunk ids here is ten lines and exact.
+        fused: dict[str, Hit] = {}
+        for rank, (cid, score) in enumerate(dense):
+            hit = fused.setdefault(cid, Hit(self.chunks[cid], 0.0))
+            hit.score += 1.0 / (RRF_K + rank)
+            hit.dense_rank, hit.dense_score = rank, score
+        for rank, (cid, _score) in enumerate(sparse):
+            hit = fused.setdefault(cid, Hit(self.chunks[cid], 0.0))
+            hit.score += 1.0 / (RRF_K + rank)
+            hit.sparse_rank = rank
+        return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:top_k]
+
+    def _dense(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+        from llama_index.core.vector_stores import (
+            FilterCondition,
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+        )
+
+        conditions = []
+        if filters.since:
+            conditions.append(
+                MetadataFilter(
+                    key="published_int",
+                    value=int(filters.since.strftime("%Y%m%d")),
+                    operator=FilterOperator.GTE,
+                )
+            )
+        if filters.until:
+            conditions.append(
+                MetadataFilter(
+                    key="published_int",
+                    value=int(filters.until.strftime("%Y%m%d")),
+                    operator=FilterOperator.LTE,
+                )
+            )
+        meta_filters = (
+            MetadataFilters(filters=conditions, condition=FilterCondition.AND)
+            if conditions
+            else None
+        )
+        retriever = self.vector_index.as_retriever(
+            similarity_top_k=min(k, max(1, len(self.chunks))), filters=meta_filters
+        )
+        out = []
+        for n in retriever.retrieve(query):
+            info = self.chunks.get(n.node.node_id)
+            # Vectors the store does not vouch for are leftovers of an interrupted run.
+            if info is not None and filters.allows(info):
+                out.append((info.chunk_id, float(n.score or 0.0)))
+        return out
+
+    def _sparse(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+        if self.bm25 is None:
+            return []
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        mask = None
+        if filters.active:
+            keep = np.ones(len(self.chunk_order), dtype=bool)
+            if filters.since:
+                keep &= self.published >= int(filters.since.strftime("%Y%m%d"))
+            if filters.until:
+                keep &= (self.published <= int(filters.until.strftime("%Y%m%d"))) & (
+                    self.published > 0
+                )
+            if filters.sources:
+                keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
+            if not keep.any():
+                return []
+            mask = keep.astype(int).tolist()
+        # A retriever per query shares the BM25 index but not the filter mask, so concurrent
+        # questions with different filters do not step on each other.
+        retriever = BM25Retriever(
+            existing_bm25=self.bm25,
+            similarity_top_k=min(k, len(self.chunk_order)),
+            corpus_weight_mask=mask,
+        )
+        out = []
+        for n in retriever.retrieve(query):
+            if (n.score or 0.0) <= 0.0:
+                continue
+            info = self.chunks.get(n.node.node_id)
+            if info is not None and filters.allows(info):
+                out.append((info.chunk_id, float(n.score)))
+        return out

@@ -1,0 +1,169 @@
+"""The Assistant: validates a question, retrieves, weighs the evidence and composes the answer."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assistant.compose import compose, gather, related
+from assistant.evidence import rank_evidence
+from assistant.followup import condense
+from assistant.models import Answer, QuestionError
+from assistant.question import analyse
+from assistant.retrieval import Filters, IndexView
+from assistant.templates import render
+from index.embedding import Embedder, offline_env, shared_embedder
+from index.settings import NewsdeskSettings
+from index.store import IndexMissingError
+
+
+def _as_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise QuestionError(render("errors", "bad_date", value=value)) from None
+
+
+def clean_question(question: Any, limit: int) -> str:
+    """Strip control characters and check length; raise QuestionError with a clear message."""
+    text = "" if question is None else str(question)
+    if len(text) > limit:
+        raise QuestionError(render("errors", "too_long", length=len(text), limit=limit))
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError(render("errors", "empty"))
+    return text
+
+
+class Assistant:
+    """Answers questions from one index; holds the model and the index view, kept warm."""
+
+    def __init__(
+        self, settings: NewsdeskSettings | None = None, embedder: Embedder | None = None
+    ) -> None:
+        offline_env()
+        self.settings = settings or NewsdeskSettings()
+        self.embedder = embedder or shared_embedder(self.settings.embed_batch_size)
+        self.view = IndexView(self.settings, self.embedder)
+
+    def warm(self) -> None:
+        """Load the model and the index now rather than on the first question."""
+        self._refresh()
+        self.embedder.embed_query("warm up")
+
+    def _refresh(self) -> None:
+        try:
+            self.view.refresh()
+        except IndexMissingError as exc:
+            raise IndexMissingError(
+                render("errors", "no_index", index_dir=self.settings.index_dir)
+            ) from exc
+
+    def status(self) -> dict[str, Any]:
+        """What the index holds (articles, chunks, dates, sources)."""
+        self._refresh()
+        return dict(self.view.stats)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[dict[str, Any]] | None = None,
+        top_k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: list[str] | tuple[str, ...] | str | None = None,
+    ) -> Answer:
+        """Answer a question from the indexed articles, citing the sentences it rests on."""
+        t0 = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        if isinstance(sources, str):
+            sources = [sources]
+        filters = Filters(_as_date(since), _as_date(until), tuple(s for s in sources or () if s))
+        self._refresh()
+        view = self.view
+        standalone, context = condense(text, history)
+        q = analyse(standalone)
+        if q.window_days is not None and not (filters.since or filters.until):
+            since_w, until_w = q.window(view.newest)
+            filters = Filters(since_w, until_w, filters.sources)
+        k = top_k or self.settings.top_k
+        t1 = time.perf_counter()
+        hits = view.search(f"{standalone} {context}".strip(), k, filters)
+        t2 = time.perf_counter()
+        candidates = []
+        for rank, hit in enumerate(hits):
+            article = view.article(hit.chunk.article_id)
+            for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
+                candidates.append((article, i, rank))
+        ranked = rank_evidence(q, candidates, view.newest, {})
+        parts = gather(q, ranked)
+        if parts:
+            answer_text, citations = compose(q, parts)
+            answer = Answer(text, answer_text, True, citations, [], standalone_question=standalone)
+        else:
+            what = ""
+            if filters.active:
+                bits = []
+                if filters.since:
+                    bits.append(f"from {filters.since.isoformat()}")
+                if filters.until:
+                    bits.append(f"up to {filters.until.isoformat()}")
+                if filters.sources:
+                    bits.append("from " + ", ".join(filters.sources))
+                what = render("decline", "filters", what=" ".join(bits))
+            lines = [render("decline", "text", question=text, filters=what)]
+            rel = related(ranked)
+            if rel:
+                lines.append(render("decline", "related"))
+            elif not view.chunks:
+                lines.append(render("decline", "empty_index"))
+            answer = Answer(
+                text, "\n\n".join(lines), False, [], rel, standalone_question=standalone
+            )
+        t3 = time.perf_counter()
+        answer.timings_ms = {
+            "retrieval": (t2 - t1) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000,
+        }
+        return answer
+
+
+_default: dict[Path, Assistant] = {}
+_default_lock = threading.Lock()
+
+
+def default_assistant(index_dir: str | Path | None = None) -> Assistant:
+    """The process-wide assistant for an index dir (settings from NEWSDESK_* env), kept warm."""
+    settings = NewsdeskSettings()
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": Path(index_dir)})
+    key = settings.index_dir.absolute()
+    with _default_lock:
+        if key not in _default:
+            _default[key] = Assistant(settings)
+        return _default[key]
+
+
+def ask(
+    question: str,
+    *,
+    history: list[dict[str, Any]] | None = None,
+    top_k: int | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    sources: list[str] | tuple[str, ...] | str | None = None,
+    index_dir: str | Path | None = None,
+) -> Answer:
+    """Answer a question with the default assistant (created on first use, then kept warm)."""
+    return default_assistant(index_dir).ask(
+        question, history=history, top_k=top_k, since=since, until=until, sources=sources
+    )
