@@ -29,6 +29,10 @@ class Part:
 def _verb_pos(question: Question, ev: Evidence, after: int = 0) -> int | None:
     """Where the question's first non-name term occurs in the sentence (its verb, usually)."""
     entity_stems = {stem(w) for e in question.entities for w in e.split()}
+    if question.verb:
+        for m in words(ev.text):
+            if m.start() >= after and stem(m.group()) == question.verb:
+                return m.start()
     for m in words(ev.text):
         s = stem(m.group())
         if m.start() >= after and s in question.terms and s not in entity_stems:
@@ -73,12 +77,14 @@ def _find(question: Question, ev: Evidence, want: str) -> Span | TimeMention | N
         after = [p for p in found if verb is None or p.start > verb]
         return _nearest(after, verb, text)
     if want == "how_many":
-        nums = numbers(text)
-        for num in nums:
-            following = {stem(m.group()) for m in words(text[num.end : num.end + 40])}
-            if following & set(question.terms):
+        # Only a number next to what was asked about counts ("120 Russian civilians",
+        # "cost $40 million"); "two new piers" does not answer how much a plan costs.
+        for num in numbers(text):
+            after = [stem(m.group()) for m in words(text[num.end :])][:4]
+            before = [stem(m.group()) for m in words(text[: num.start])][-3:]
+            if set(after + before) & set(question.terms):
                 return num
-        return _nearest(nums, verb, text)
+        return None
     return None
 
 
@@ -98,7 +104,9 @@ def gather(question: Question, ranked: list[Evidence]) -> list[Part] | None:
         # A sentence that holds the name, date or number itself beats one that needs its
         # neighbours; the retrieval score breaks ties.
         def own(ev: Evidence) -> float:
-            return sum(_find(question, ev, w) is not None for w in wanted) / len(wanted)
+            found = sum(_find(question, ev, w) is not None for w in wanted) / len(wanted)
+            # The sentence with the question's verb is the one that tells who did it.
+            return found + (0.7 if question.verb and question.verb in ev.matched else 0.0)
 
         options.sort(key=lambda e: e.score + 0.3 * own(e), reverse=True)
     for ev in options:

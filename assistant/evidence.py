@@ -32,6 +32,7 @@ class Evidence:
     entities_ok: bool
     proximity: float
     caption: bool
+    verb_ok: bool = True
     score: float = 0.0
     matched: set[str] = field(default_factory=set)
 
@@ -50,8 +51,9 @@ class Evidence:
         """Whether the sentence (with its context) covers what the question is about."""
         return (
             self.entities_ok
+            and self.verb_ok
             and self.coverage >= MIN_COVERAGE
-            and (self.content_coverage >= MIN_COVERAGE)
+            and self.content_coverage >= MIN_COVERAGE
         )
 
 
@@ -108,6 +110,7 @@ def score_sentence(question: Question, article: Article, i: int, rank: int) -> E
         entities_ok=_entities_present(question, here, around),
         proximity=proximity,
         caption=bool(_CAPTION.search(text)),
+        verb_ok=question.verb is None or question.verb in here or question.verb in around,
         matched=matched,
     )
 

@@ -250,7 +250,7 @@ _NUMBER_WORDS = {
     "ninety",
 }
 _NUMBER = re.compile(
-    r"\b(?:\d[\d,]*(?:\.\d+)?%?(?:\s+(?:million|billion|thousand|hundred))?|"
+    r"(?:[$€£]\s?)?\b(?:\d[\d,]*(?:\.\d+)?%?(?:\s+(?:million|billion|thousand|hundred))?|"
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
@@ -305,6 +305,9 @@ def people(sentence: str) -> list[Span]:
         before = sentence[max(0, start - 40) : start].casefold().split()
         if before and before[-1].strip(",") in TITLES:
             title_before = True
+        # "near Port Lewis", "in New Delhi": a name after a locative word is a place.
+        if before and before[-1] in PLACE_PREPS - {"visited", "visit", "visits"}:
+            continue
         after = sentence[end : end + 30].casefold().replace(",", " ").split()
         score = 0.0
         score += 2.0 if title_before else 0.0

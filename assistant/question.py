@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from assistant.text import QUESTION_WORDS, WEAK_WORDS, stem, stopwords, words
+from assistant.text import IRREGULAR, QUESTION_WORDS, WEAK_WORDS, stem, stopwords, words
+from index.dates import MONTHS
 
 _WANTS = [
     ("how_many", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)),
@@ -23,11 +24,18 @@ _RECENCY = re.compile(
     r"yesterday|today|nowadays|currently|right now|lately)\b",
     re.I,
 )
-_WHO_IS = re.compile(r"^\s*who\s+(is|was|are|were)\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$")
+_WHO_IS = re.compile(r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$")
 _WINDOWS = {"last week": 7, "this week": 7, "last few days": 4, "yesterday": 1, "today": 0}
 _WINDOWS_MONTH = {"last month": 31}
 # Words that are capitalised in questions without naming anything.
-_NOT_ENTITY = QUESTION_WORDS | {"i", "and", "or", "the", "a", "an", "in", "on", "of", "did"}
+_NOT_ENTITY = (
+    QUESTION_WORDS
+    | {"i", "and", "or", "the", "a", "an", "in", "on", "of", "did"}
+    # Months and weekdays are capitalised but name a time, which the evidence may word
+    # differently ("in March" / "on Sunday").
+    | set(MONTHS)
+    | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
 
 
 @dataclass
@@ -42,6 +50,9 @@ class Question:
     window_days: int | None = None
     # Stems of extra context carried over from earlier turns (help retrieval, never required).
     context_terms: set[str] = field(default_factory=set)
+    # The stem of the question's main verb ("destroyed" in "How many homes were destroyed?"):
+    # evidence that lacks it talks about something else, however many other words it shares.
+    verb: str | None = None
 
     def window(self, newest: date | None) -> tuple[date | None, date | None]:
         """The date range a time phrase ("last week") means, anchored on the newest article."""
@@ -73,6 +84,70 @@ def entities_in(text: str) -> list[str]:
     if run:
         found.append(" ".join(run))
     return found
+
+
+_AUX = {
+    "did",
+    "does",
+    "do",
+    "was",
+    "were",
+    "is",
+    "are",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "can",
+    "could",
+    "been",
+    "be",
+    "being",
+    "should",
+    "might",
+    "may",
+}
+_WH = {"who", "what", "which", "whom", "whose"}
+
+
+_BE_HAVE = {"was", "were", "is", "are", "has", "have", "had", "been", "be", "being"}
+_DO = {"did", "does", "do", "will", "would", "can", "could", "should", "might", "may"}
+_PRONOUNS = {"he", "she", "they", "it", "we", "you", "i"}
+
+
+def main_verb(text: str) -> str | None:
+    """The question's main verb where word order alone makes it certain (no tagger offline).
+
+    "Who visited ...", "... were destroyed", "did he order", "did the US lift"; for "will the
+    harbor plan cost" the subject's end cannot be told from the verb's start, so None.
+    """
+    tokens = [m.group() for m in words(text)]
+    low = [t.casefold() for t in tokens]
+    stop = stopwords()
+    if len(low) > 1 and low[0] in _WH and low[1] not in _AUX and low[1] not in stop:
+        return stem(low[1])
+    for i, w in enumerate(low[:-1]):
+        nxt = low[i + 1]
+        if w in _BE_HAVE and nxt not in stop and nxt.endswith(("ed", "en")):
+            return stem(nxt)
+        if w in _BE_HAVE and nxt in IRREGULAR:
+            return stem(nxt)
+        if w in _DO:
+            j = i + 1
+            if j < len(low) and low[j] in ("the", "a", "an"):
+                j += 1
+            if j < len(low) and low[j] in _PRONOUNS:
+                j += 1
+            elif j < len(low) and tokens[j][:1].isupper():
+                while j < len(low) and tokens[j][:1].isupper():
+                    j += 1
+            else:
+                return None
+            if j < len(low) and low[j] not in stop and low[j] not in QUESTION_WORDS:
+                return stem(low[j])
+            return None
+    return None
 
 
 def analyse(text: str) -> Question:
@@ -107,4 +182,5 @@ def analyse(text: str) -> Question:
         entities=entities,
         recency=bool(recency_match),
         window_days=window,
+        verb=(v if (v := main_verb(scrubbed)) in terms else None),
     )
