@@ -24,7 +24,9 @@ _RECENCY = re.compile(
     r"yesterday|today|nowadays|currently|right now|lately)\b",
     re.I,
 )
-_WHO_IS = re.compile(r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$")
+_WHO_IS = re.compile(
+    r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$"
+)
 _WINDOWS = {"last week": 7, "this week": 7, "last few days": 4, "yesterday": 1, "today": 0}
 _WINDOWS_MONTH = {"last month": 31}
 # Words that are capitalised in questions without naming anything.

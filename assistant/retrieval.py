@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 
 from index.articles import Article
-from index.embedding import Embedder
+from index.embedding import TextEncoder
 from index.settings import NewsdeskSettings
 from index.store import (
     ArticleDB,
@@ -75,7 +75,7 @@ class Filters:
 class IndexView:
     """A consistent, read-only view of the live build, reloaded when an indexer changes it."""
 
-    def __init__(self, settings: NewsdeskSettings, embedder: Embedder) -> None:
+    def __init__(self, settings: NewsdeskSettings, embedder: TextEncoder) -> None:
         self.settings = settings
         self.embedder = embedder
         self._lock = threading.Lock()

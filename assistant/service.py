@@ -16,7 +16,8 @@ from assistant.models import Answer, QuestionError
 from assistant.question import analyse
 from assistant.retrieval import Filters, IndexView
 from assistant.templates import render
-from index.embedding import Embedder, offline_env, shared_embedder
+from index.embedding import TextEncoder, offline_env, shared_embedder
+from index.onnx_model import OnnxQueryEncoder, onnx_path
 from index.settings import NewsdeskSettings
 from index.store import IndexMissingError
 
@@ -42,15 +43,23 @@ def clean_question(question: Any, limit: int) -> str:
     return text
 
 
+def query_encoder(settings: NewsdeskSettings) -> TextEncoder:
+    """The ONNX copy of the model the indexer exported (no torch import), else the torch model."""
+    path = onnx_path(settings.model_cache_dir)
+    if path.is_file():
+        return OnnxQueryEncoder(path)
+    return shared_embedder(settings.embed_batch_size)
+
+
 class Assistant:
     """Answers questions from one index; holds the model and the index view, kept warm."""
 
     def __init__(
-        self, settings: NewsdeskSettings | None = None, embedder: Embedder | None = None
+        self, settings: NewsdeskSettings | None = None, embedder: TextEncoder | None = None
     ) -> None:
         offline_env()
         self.settings = settings or NewsdeskSettings()
-        self.embedder = embedder or shared_embedder(self.settings.embed_batch_size)
+        self.embedder = embedder or query_encoder(self.settings)
         self.view = IndexView(self.settings, self.embedder)
 
     def warm(self) -> None:

@@ -7,7 +7,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -15,6 +15,20 @@ if TYPE_CHECKING:
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DIMENSIONS = 384
+
+
+class TextEncoder(Protocol):
+    """What retrieval needs of an embedding model: unit vectors for texts and queries."""
+
+    batch_size: int
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit vectors for texts."""
+        ...
+
+    def embed_query(self, text: str) -> list[float]:
+        """The unit vector of one query."""
+        ...
 
 
 class ModelError(RuntimeError):
@@ -60,7 +74,7 @@ def verify_model(path: Path) -> None:
 class Embedder:
     """Batched, normalised sentence embeddings; the model loads on first use and is shared."""
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 16) -> None:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
@@ -101,6 +115,6 @@ class Embedder:
 
 
 @lru_cache(maxsize=4)
-def shared_embedder(batch_size: int = 32) -> Embedder:
+def shared_embedder(batch_size: int = 16) -> Embedder:
     """One embedder per process and batch size, so the model is loaded once."""
     return Embedder(batch_size)

@@ -7,16 +7,16 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.embedding import MODEL_NAME, Embedder
+from index.embedding import MODEL_NAME, TextEncoder
 
 
 class MiniLMEmbedding(BaseEmbedding):
     """Wraps Embedder: llama-index's HuggingFace integration would load the model a second time
     and cannot check the weights' sha256."""
 
-    _embedder: Embedder = PrivateAttr()
+    _embedder: TextEncoder = PrivateAttr()
 
-    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
+    def __init__(self, embedder: TextEncoder, **kwargs: Any) -> None:
         super().__init__(model_name=MODEL_NAME, embed_batch_size=embedder.batch_size, **kwargs)
         self._embedder = embedder
 

@@ -179,6 +179,10 @@ class Indexer:
                 if live is not None:
                     remove_build(index_dir, client, live)
             _remove_stale_builds(index_dir, client, pointer)
+            # Queries embed with an ONNX copy of the model so they need not import torch.
+            from index.onnx_model import export_onnx
+
+            export_onnx(self.settings.model_cache_dir)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -1,0 +1,40 @@
+"""The ONNX copy of the model that queries use gives the torch model's vectors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from index.embedding import shared_embedder
+from index.onnx_model import OnnxQueryEncoder, export_onnx
+from index.settings import NewsdeskSettings
+
+TEXTS = [
+    "Who visited Kursk and when?",
+    "President Vladimir Putin, donning combat fatigues, visited Kursk on Wednesday.",
+    "Kremlin spokesman Dmitry Peskov told reporters on Thursday that troops would take "
+    "as long as necessary. " * 8,  # longer than the 256-word-piece window: truncated alike
+]
+
+
+def test_onnx_vectors_equal_the_torch_model() -> None:
+    path = export_onnx(NewsdeskSettings().model_cache_dir)
+    onnx = OnnxQueryEncoder(path).embed(TEXTS)
+    torch = shared_embedder().embed(TEXTS)
+    assert onnx.shape == torch.shape == (3, 384)
+    cosines = (onnx * torch).sum(axis=1)
+    assert np.all(cosines > 0.9999), cosines
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+
+
+def test_query_path_does_not_import_torch() -> None:
+    path = export_onnx(NewsdeskSettings().model_cache_dir)
+    code = (
+        "import sys; from pathlib import Path; from index.onnx_model import OnnxQueryEncoder;"
+        f"OnnxQueryEncoder(Path({str(path)!r})).embed_query('hello');"
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
