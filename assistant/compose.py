@@ -60,14 +60,26 @@ def _nearest(items: list, pos: int | None, text: str = ""):
     return min(items, key=distance)
 
 
+_PRONOUN_START = re.compile(r"^\W*(he|she|they)\b", re.I)
+
+
 def _find(question: Question, ev: Evidence, want: str) -> Span | TimeMention | None:
     text = ev.text
     verb = _verb_pos(question, ev)
     if want == "who":
+        if question.verb and question.verb not in ev.matched and not _PRONOUN_START.match(text):
+            # The doer of the asked action must be in the sentence that tells the action.
+            return None
         cands = [p for p in people(text) if _not_asked(p, question)]
+        if question.asks_object:
+            # "Who did Mike Waltz speak with?" is answered after the verb, not by its subject.
+            after = [p for p in cands if verb is not None and p.start > verb]
+            return _nearest(after, verb, text)
         before = [p for p in cands if verb is not None and p.end <= verb]
         if before:
-            return max(before, key=lambda p: (p.score, p.end))
+            # The nearest name before the verb is its subject: in "Costa scored twice, and
+            # goalkeeper Ben Okafor saved a penalty", Okafor saved it.
+            return max(before, key=lambda p: (p.end, p.score))
         return max(cands, key=lambda p: p.score) if cands else None
     if want == "when":
         return _nearest(find_times(text, ev.article.published), verb, text)
@@ -77,23 +89,33 @@ def _find(question: Question, ev: Evidence, want: str) -> Span | TimeMention | N
         after = [p for p in found if verb is None or p.start > verb]
         return _nearest(after, verb, text)
     if want == "how_many":
-        # Only a number next to what was asked about counts ("120 Russian civilians",
-        # "cost $40 million"); "two new piers" does not answer how much a plan costs.
-        for num in numbers(text):
-            after = [stem(m.group()) for m in words(text[num.end :])][:4]
-            before = [stem(m.group()) for m in words(text[: num.start])][-3:]
-            if set(after + before) & set(question.terms):
-                return num
-        return None
+        return _count(question, text)
     return None
 
 
-def _neighbours(ev: Evidence) -> list[Evidence]:
-    out = []
-    for j in (ev.index - 1, ev.index + 1):
-        if 0 <= j < len(ev.article.sentences):
-            out.append(Evidence(ev.article, j, ev.rank, 0.0, 0.0, True, 0.0, False, matched=set()))
-    return out
+def _count(question: Question, text: str) -> Span | None:
+    """The number that counts what was asked about.
+
+    A number followed by the asked-about noun ("six seasons", "350 jobs") wins over one that
+    merely stands near a question word ("Hahn, 48,"); "two new piers" answers neither.
+    """
+    terms = set(question.terms) - {question.verb}
+    found = numbers(text)
+    for num in found:
+        if {stem(m.group()) for m in words(text[num.end :])[:2]} & terms:
+            return num
+    terms = set(question.terms)
+    for num in found:
+        if {stem(m.group()) for m in words(text[: num.start])[-3:]} & terms:
+            return num
+    return None
+
+
+def _previous(ev: Evidence) -> Evidence | None:
+    """The sentence before, which a pronoun-led sentence ("He told the outlet...") refers to."""
+    if ev.index == 0 or not _PRONOUN_START.match(ev.text):
+        return None
+    return Evidence(ev.article, ev.index - 1, ev.rank, 0.0, 0.0, True, 0.0, False, matched=set())
 
 
 def gather(question: Question, ranked: list[Evidence]) -> list[Part] | None:
@@ -117,12 +139,12 @@ def gather(question: Question, ranked: list[Evidence]) -> list[Part] | None:
             if got is not None:
                 main.found[want] = got
                 continue
-            # The name or date is often in the sentence before or after ("He said...").
-            for nb in _neighbours(ev):
-                got = _find(question, nb, want)
-                if got is not None:
-                    extra.append(Part(nb, found={want: got}))
-                    break
+            # "He told the outlet...": the name is in the sentence before. Dates and numbers
+            # are never borrowed from a neighbour, which may be about something else.
+            prev = _previous(ev) if want == "who" else None
+            got = _find(question, prev, want) if prev else None
+            if prev is not None and got is not None:
+                extra.append(Part(prev, found={want: got}))
         if all(w in main.found or any(w in p.found for p in extra) for w in wanted):
             return [main, *extra]
     return None
@@ -218,7 +240,10 @@ def lead_line(question: Question, parts: list[Part]) -> str:
             return render("lead", "clause", subject=subject.text, clause=clause, n=n)
         if "when" in found and time is not None:
             return render("lead", "who_when", who=subject.text, when=f"on {time.label}", n=n)
-        return render("lead", "who", who=subject.text, n=n)
+        if "who" in found:
+            return render("lead", "who", who=subject.text, n=n)
+        # "Who is Steve Witkoff?": what the sentence says about them is the answer.
+        return render("lead", "quote", quote=text, n=n)
     if "when" in found:
         t, tn = found["when"]
         label = t.label if isinstance(t, TimeMention) else t.text

@@ -71,6 +71,10 @@ def _context_stems(article: Article, i: int) -> set[str]:
     return {s for p in parts for s, _, _ in sentence_stems(p)}
 
 
+def _title_stems(article: Article) -> set[str]:
+    return {s for s, _, _ in sentence_stems(article.title)}
+
+
 def _entities_present(question: Question, here: set[str], around: set[str]) -> bool:
     for entity in question.entities:
         parts = [stem(w) for w in entity.split()]
@@ -91,8 +95,14 @@ def score_sentence(question: Question, article: Article, i: int, rank: int) -> E
     got = 0.0
     content_total = content_got = 0.0
     matched = set()
+    headline = _title_stems(article)
+    says_the_action = any(t in here for t in question.terms if t not in entity_stems)
     for term, weight in question.terms.items():
         hit = 1.0 if term in here else (0.5 if term in around else 0.0)
+        # A name in the headline is what the whole article is about, so a sentence of it that
+        # tells the asked action is about that name; one that only shares the name is not.
+        if term in entity_stems and term in headline and says_the_action:
+            hit = 1.0
         if term in here:
             matched.add(term)
         got += weight * hit

@@ -87,6 +87,30 @@ TITLES = {
     "inspector",
     "detective",
     "officer",
+    # roles that precede names in sports, science and courts
+    "goalkeeper",
+    "defender",
+    "forward",
+    "winger",
+    "player",
+    "astronomer",
+    "scientist",
+    "researcher",
+    "lawyer",
+    "prosecutor",
+    "doctor",
+    "teacher",
+    "activist",
+    "author",
+    "writer",
+    "actor",
+    "singer",
+    "artist",
+    "candidate",
+    "rival",
+    "member",
+    "investor",
+    "owner",
 }
 NOT_PERSON = {
     "january",
@@ -217,6 +241,7 @@ SPEECH = {
     "met",
     "signed",
 }
+PLACE_NOUNS = {"town", "city", "village", "region", "province", "state", "county", "port", "island"}
 PLACE_PREPS = {"in", "at", "to", "from", "near", "into", "visited", "visit", "visits", "across"}
 _NUMBER_WORDS = {
     "one",
@@ -329,8 +354,10 @@ def places(sentence: str, exclude: set[str]) -> list[Span]:
         start, end = run[0].start(), run[-1].end()
         if any(s <= start < e for s, e in person_spans):
             continue
-        before = sentence[max(0, start - 12) : start].casefold().split()
-        if not before or before[-1] not in PLACE_PREPS:
+        before = sentence[max(0, start - 30) : start].casefold().split()
+        # "the town of Sudzha", "the city of Kharkiv" name a place too.
+        named = len(before) >= 2 and before[-1] == "of" and before[-2] in PLACE_NOUNS
+        if not before or (before[-1] not in PLACE_PREPS and not named):
             continue
         text = sentence[start:end]
         if text.casefold() in exclude:

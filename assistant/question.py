@@ -27,6 +27,7 @@ _RECENCY = re.compile(
 _WHO_IS = re.compile(
     r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$"
 )
+_WHO_OBJECT = re.compile(r"^\s*who(m)?\s+(did|does|do|will|would|has|have|had|can|could)\s", re.I)
 _WINDOWS = {"last week": 7, "this week": 7, "last few days": 4, "yesterday": 1, "today": 0}
 _WINDOWS_MONTH = {"last month": 31}
 # Words that are capitalised in questions without naming anything.
@@ -55,6 +56,8 @@ class Question:
     # The stem of the question's main verb ("destroyed" in "How many homes were destroyed?"):
     # evidence that lacks it talks about something else, however many other words it shares.
     verb: str | None = None
+    # "Who did X meet?" asks for the object of the verb, not its subject.
+    asks_object: bool = False
 
     def window(self, newest: date | None) -> tuple[date | None, date | None]:
         """The date range a time phrase ("last week") means, anchored on the newest article."""
@@ -185,4 +188,5 @@ def analyse(text: str) -> Question:
         recency=bool(recency_match),
         window_days=window,
         verb=(v if (v := main_verb(scrubbed)) in terms else None),
+        asks_object=bool(_WHO_OBJECT.match(text)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -144,6 +145,10 @@ class IndexView:
             # Per-query retrievers built on this index find their nodes through bm25.corpus.
             bm25 = built.bm25
             bm25.corpus = built.corpus
+        doc_freq: dict[str, int] = {}
+        if bm25 is not None:
+            counts = np.diff(bm25.scores["indptr"])
+            doc_freq = {t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)}
         order = list(chunks)
         self._old_db, self._db = self._db, db
         self._pointer = pointer
@@ -152,6 +157,7 @@ class IndexView:
         self.chunk_order = order
         self.vector_index = vector_index
         self.bm25 = bm25
+        self.doc_freq = doc_freq
         self.published = np.array(
             [int(c.published.strftime("%Y%m%d")) if c.published else 0 for c in chunks.values()]
         )
@@ -178,6 +184,22 @@ class IndexView:
                 raise KeyError(article_id)
             self._articles[article_id] = art
         return art
+
+    def rarity(self, stem: str) -> float:
+        """How much a word tells apart passages: 0.5 for one in every chunk, 1.5 for the rarest.
+
+        BM25's own document frequencies (same Snowball stems) give the inverse document
+        frequency, so "turnout" outweighs "election" when both are asked about.
+        """
+        n = len(self.chunk_order)
+        if n == 0:
+            return 1.0
+        df = self.doc_freq.get(stem, 1)
+
+        def idf(d: int) -> float:
+            return math.log(1 + (n - d + 0.5) / (d + 0.5))
+
+        return 0.5 + idf(min(df, n)) / idf(1)
 
     def search(self, query: str, top_k: int, filters: Filters) -> list[Hit]:
         """The top_k chunks for the query, dense and BM25 results fused by reciprocal rank."""

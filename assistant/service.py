@@ -100,6 +100,7 @@ class Assistant:
         view = self.view
         standalone, context = condense(text, history)
         q = analyse(standalone)
+        q.terms = {t: w * view.rarity(t) for t, w in q.terms.items()}
         if q.window_days is not None and not (filters.since or filters.until):
             since_w, until_w = q.window(view.newest)
             filters = Filters(since_w, until_w, filters.sources)
