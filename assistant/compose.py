@@ -200,8 +200,8 @@ def lead_line(question: Question, parts: list[Part]) -> str:
             None,
         )
         if speaker:
-            return render("lead", "count_attributed", clause=clause, speaker=speaker, n=n)
-        return render("lead", "count", clause=clause, n=n)
+            return render("lead", "count_attributed", clause=clause, speaker=speaker, cite=f"[{n}]")
+        return render("lead", "count", clause=clause, cite=f"[{n}]")
     subject: Span | None = None
     if "who" in found:
         who, who_n = found["who"]
@@ -209,9 +209,9 @@ def lead_line(question: Question, parts: list[Part]) -> str:
             when_text = time.label if time else None
             if when_text:
                 return render(
-                    "lead", "who_when", who=who.text, when=f"on {when_text}", n=f"{who_n}][{n}"
+                    "lead", "who_when", who=who.text, when=f"on {when_text}", cite=f"[{who_n}][{n}]"
                 )
-            return render("lead", "who", who=who.text, n=f"{who_n}][{n}")
+            return render("lead", "who", who=who.text, cite=f"[{who_n}][{n}]")
         subject = who
     else:
         asked = {stem(w) for e in question.entities for w in e.split()}
@@ -223,7 +223,7 @@ def lead_line(question: Question, parts: list[Part]) -> str:
         said = verb is not None and re.match(r"(say|said|says|told|tell)\b", text[verb:], re.I)
         # "What did X say?" is answered by what was said, which is the whole sentence.
         if said and question.wants == ["what"]:
-            return render("lead", "quote", quote=text, n=n)
+            return render("lead", "quote", quote=text, cite=f"[{n}]")
         if verb is not None:
             start, end = _clause(text, verb, time)
             if time is None:
@@ -237,21 +237,23 @@ def lead_line(question: Question, parts: list[Part]) -> str:
                     None,
                 )
             clause = _with_date(text[start:end], start, time)
-            return render("lead", "clause", subject=subject.text, clause=clause, n=n)
+            return render("lead", "clause", subject=subject.text, clause=clause, cite=f"[{n}]")
         if "when" in found and time is not None:
-            return render("lead", "who_when", who=subject.text, when=f"on {time.label}", n=n)
+            return render(
+                "lead", "who_when", who=subject.text, when=f"on {time.label}", cite=f"[{n}]"
+            )
         if "who" in found:
-            return render("lead", "who", who=subject.text, n=n)
+            return render("lead", "who", who=subject.text, cite=f"[{n}]")
         # "Who is Steve Witkoff?": what the sentence says about them is the answer.
-        return render("lead", "quote", quote=text, n=n)
+        return render("lead", "quote", quote=text, cite=f"[{n}]")
     if "when" in found:
         t, tn = found["when"]
         label = t.label if isinstance(t, TimeMention) else t.text
-        return render("lead", "when", when=label, n=tn)
+        return render("lead", "when", when=label, cite=f"[{tn}]")
     if "where" in found:
         w, wn = found["where"]
-        return render("lead", "where", where=w.text, n=wn)
-    return render("lead", "quote", quote=text, n=n)
+        return render("lead", "where", where=w.text, cite=f"[{wn}]")
+    return render("lead", "quote", quote=text, cite=f"[{n}]")
 
 
 def citation(n: int, ev: Evidence) -> Citation:
