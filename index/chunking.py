@@ -40,6 +40,18 @@ def wordpiece_counter(model_dir: str) -> TokenCounter:
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
+def _longest_fit(text: str, start: int, end: int, fits: Callable[[str], bool]) -> int:
+    """The end of the longest piece text[start:cut] that fits, by bisection (at least one char)."""
+    lo, hi = start + 1, end
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(text[start:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _split_long(
     text: str, start: int, end: int, fits: Callable[[str], bool]
 ) -> list[tuple[int, int]]:
@@ -52,12 +64,14 @@ def _split_long(
         while j < len(words) and fits(text[words[i][0] : words[j][1]]):
             j += 1
         if j == i + 1 and not fits(text[words[i][0] : words[i][1]]):
-            # One "word" over the window (a URL, base64): cut it by characters.
+            # One "word" over the window (a URL, base64, numbers joined by commas): cut it by
+            # characters into the longest pieces that fit; halving once can leave pieces that
+            # are still far over the window.
             s, e = words[i]
-            step = max(1, (e - s) // 2)
             while s < e:
-                pieces.append((s, min(e, s + step)))
-                s += step
+                cut = _longest_fit(text, s, e, fits)
+                pieces.append((s, cut))
+                s = cut
         else:
             pieces.append((words[i][0], words[j - 1][1]))
         i = j

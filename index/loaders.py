@@ -137,7 +137,11 @@ def _text_file(text: str, path: str) -> RawArticle:
 
 
 def _html_file(text: str, path: str) -> RawArticle:
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:
+        # A broken install (lxml_html_clean missing) should skip the pages, not end the run.
+        raise ArticleError(f"HTML support unavailable: {exc}") from None
 
     extracted = trafilatura.extract(
         text, output_format="json", with_metadata=True, include_comments=False, fast=True
@@ -151,7 +155,8 @@ def _html_file(text: str, path: str) -> RawArticle:
             "title": doc.get("title"),
             "published": doc.get("date"),
             "url": doc.get("source") or doc.get("url"),
-            "source": doc.get("sitename") or doc.get("hostname"),
+            # trafilatura's JSON names the site (og:site_name) "source-hostname".
+            "source": doc.get("source-hostname") or doc.get("sitename") or doc.get("hostname"),
             "authors": doc.get("author"),
         },
         path,

@@ -178,7 +178,7 @@ class Indexer:
                 write_pointer(index_dir, pointer)
                 if live is not None:
                     remove_build(index_dir, client, live)
-            _remove_stale_builds(index_dir, client, pointer)
+            _remove_stale_builds(index_dir, client, pointer, self.settings.uses_server)
             # Queries embed with an ONNX copy of the model so they need not import torch.
             from index.onnx_model import export_onnx
 
@@ -251,7 +251,10 @@ class Indexer:
                     remove.append(aid)
                     if loc not in {loc2 for _, _, loc2 in prepared}:
                         report.removed += 1
-            file_hashes[key] = digest
+            if not bad:
+                # A file with a bad part is read again next time, so the problem is reported
+                # until it is fixed; its good articles are unchanged and not re-embedded.
+                file_hashes[key] = digest
         abs_roots = [r.absolute() for r in roots]
         for key, arts in by_path.items():
             p = Path(key)
@@ -356,7 +359,7 @@ def _drop_orphans(collection: Any, db: ArticleDB) -> None:
         collection.delete(ids=orphans[i : i + 1000])
 
 
-def _remove_stale_builds(index_dir: Path, client: Any, live: Pointer) -> None:
+def _remove_stale_builds(index_dir: Path, client: Any, live: Pointer, shared: bool) -> None:
     """Clear builds an interrupted rebuild left behind (never the live one)."""
     builds = index_dir / "builds"
     if builds.is_dir():
@@ -367,6 +370,10 @@ def _remove_stale_builds(index_dir: Path, client: Any, live: Pointer) -> None:
                     client,
                     Pointer(d.name, f"{live.collection.rsplit('_', 1)[0]}_{d.name}"),
                 )
+    if shared:
+        # A server also holds the collections of other index dirs under the same prefix; only
+        # those with a build folder here are known to be ours.
+        return
     try:
         names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
     except Exception:
