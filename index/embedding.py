@@ -74,7 +74,7 @@ def verify_model(path: Path) -> None:
 class Embedder:
     """Batched, normalised sentence embeddings; the model loads on first use and is shared."""
 
-    def __init__(self, batch_size: int = 16) -> None:
+    def __init__(self, batch_size: int = 8) -> None:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
@@ -115,6 +115,6 @@ class Embedder:
 
 
 @lru_cache(maxsize=4)
-def shared_embedder(batch_size: int = 16) -> Embedder:
+def shared_embedder(batch_size: int = 8) -> Embedder:
     """One embedder per process and batch size, so the model is loaded once."""
     return Embedder(batch_size)

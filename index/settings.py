@@ -22,9 +22,10 @@ class NewsdeskSettings(BaseSettings):
     # run a little longer than cl100k tokens on names, so the chunker also checks the real count.
     chunk_tokens: int = Field(default=200, ge=32, le=250)
     embed_window: int = 256
-    # 16 encodes about 20% faster than 32 on a 2-core CPU (bench/run.py's batch sweep): larger
-    # batches' activations fall out of cache, and sorting by length already keeps padding low.
-    embed_batch_size: int = Field(default=16, ge=1)
+    # Batches of 8 encode about 1.3x faster than 32 on a 2-core CPU (best-of-5 sweeps, see
+    # bench/run.py): big batches' activations fall out of cache, and encode() sorts by length,
+    # so small batches also pad less.
+    embed_batch_size: int = Field(default=8, ge=1)
     max_article_bytes: int = 5 * 1024 * 1024
 
     # Derived model files (the ONNX copy queries use) are shared by every index on the machine.

@@ -1,0 +1,1 @@
+"""Benchmarks of newsdesk: a synthetic news corpus and throughput/quality measurements."""
