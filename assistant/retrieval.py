@@ -128,7 +128,7 @@ class IndexView:
             nodes.append(
                 TextNode(
                     id_=info.chunk_id,
-                    text=r["text"][info.start : info.end],
+                    text=r["text"],
                     metadata={"title": r["title"]},
                 )
             )

@@ -196,7 +196,10 @@ class ArticleDB:
         """Every chunk with the article fields retrieval needs."""
         return self.conn.execute(
             'SELECT c.chunk_id, c.article_id, c.start, c."end", c.first_sentence, '
-            "c.last_sentence, a.title, a.published, a.source, a.text "
+            # SQLite's substr counts characters from 1, as Python's slices count from 0; the
+            # slice is cut here so a chunk row does not carry its whole article.
+            "c.last_sentence, a.title, a.published, a.source, "
+            'substr(a.text, c.start + 1, c."end" - c.start) AS text '
             "FROM chunks c JOIN articles a USING (article_id) ORDER BY c.chunk_id"
         ).fetchall()
 
