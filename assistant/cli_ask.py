@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.models import Answer, QuestionError
+from assistant.templates import render
 
 EXIT_USAGE = 2
 
@@ -18,18 +19,21 @@ def format_answer(answer: Answer) -> str:
     """The plain-text form: the answer, then a numbered source list."""
     lines = [answer.text, ""]
     if answer.citations:
-        lines.append("Sources:")
+        lines.append(render("cli", "sources"))
         for c in answer.citations:
-            date = c.published or "undated"
+            date = c.published or render("cli", "undated")
             if c.published and c.date_inferred:
-                date += " (inferred)"
+                date += render("cli", "inferred")
             where = ", ".join(x for x in (c.source, date, c.url) if x)
-            lines.append(f"[{c.n}] {c.title} — {where}")
-            lines.append(f"    “{c.quote}” (chars {c.start}-{c.end})")
+            lines.append(render("cli", "source_line", n=c.n, title=c.title, where=where))
+            lines.append(render("cli", "quote_line", quote=c.quote, start=c.start, end=c.end))
     if answer.related:
-        lines.append("Related (not an answer):")
+        lines.append(render("cli", "related"))
         for r in answer.related:
-            lines.append(f"  - {r.title} ({r.published or 'undated'}): “{r.quote}”")
+            published = r.published or render("cli", "undated")
+            lines.append(
+                render("cli", "related_line", title=r.title, published=published, quote=r.quote)
+            )
     return "\n".join(lines).rstrip()
 
 
