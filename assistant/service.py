@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.compose import compose, gather, related
 from assistant.evidence import rank_evidence
@@ -20,6 +21,9 @@ from index.embedding import TextEncoder, offline_env, shared_embedder
 from index.onnx_model import OnnxQueryEncoder, onnx_path
 from index.settings import NewsdeskSettings
 from index.store import IndexMissingError
+
+if TYPE_CHECKING:
+    from index.pipeline import IndexReport
 
 
 def _as_date(value: date | str | None) -> date | None:
@@ -76,9 +80,18 @@ class Assistant:
             ) from exc
 
     def status(self) -> dict[str, Any]:
-        """What the index holds (articles, chunks, dates, sources)."""
-        self._refresh()
-        return dict(self.view.stats)
+        """What the index holds (articles, chunks, dates, sources, when built)."""
+        from index.pipeline import index_status
+
+        return index_status(self.settings)
+
+    def add_articles(
+        self, paths: list[Path], on_progress: Callable[[int, int], None] | None = None
+    ) -> IndexReport:
+        """Index article files incrementally (the same run as `newsdesk index PATH`)."""
+        from index.pipeline import Indexer
+
+        return Indexer(self.settings).run(paths, progress=False, on_progress=on_progress)
 
     def ask(
         self,

@@ -1,0 +1,118 @@
+"""The chat in a real headless Chromium against a real `newsdesk ui` on loopback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import Indexer
+from index.settings import NewsdeskSettings
+from tests.ui_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_ui
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SEED_TITLE = (
+    "Russia says forces poised to complete recapture of Kursk region as Witkoff heads to Moscow"
+)
+HOSTILE = """\
+Harbor sign <script>window.__pwned=1</script> puzzles visitors
+
+Harbor master Lena Frost said the sign read <img src=x onerror="window.__pwned=2"> on Monday.
+
+The notice also showed <script>window.__pwned=1</script> in red letters, Frost said.
+
+Visitors were told to [click here](javascript:window.__pwned=3) for details.
+"""
+
+
+@pytest.fixture(scope="module")
+def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`newsdesk ui` over the seed and one hostile article, served for the module."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copy(ROOT / "seeds" / "000_f6cdbc7b12bc632a.txt", corpus)
+    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("index")
+    report = Indexer(NewsdeskSettings(index_dir=index_dir)).run([corpus], progress=False)
+    assert report.added == 2 and not report.problems
+    with running_ui(index_dir, tmp_path_factory.mktemp("log") / "ui.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _last_answer(page) -> str:
+    return page.locator("#chat .message-row").last.inner_text()
+
+
+def _ask(page, question: str, expect: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    page.wait_for_function(
+        "([t]) => document.querySelector('#chat').innerText.includes(t)",
+        arg=[expect],
+        timeout=60_000,
+    )
+
+
+def test_kursk_example_answer_sources_and_follow_up(ui_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(ui_url)
+    page.get_by_role("button", name="Who visited Kursk and when?").click()
+    page.wait_for_function(
+        "document.querySelector('#chat').innerText.includes('March 12, 2025')", timeout=60_000
+    )
+    chat = page.locator("#chat").inner_text()
+    assert "Vladimir Putin" in chat and "March 12, 2025" in chat
+    sources = page.locator("#sources")
+    assert SEED_TITLE in sources.inner_text()
+    mark = sources.locator("mark").first.inner_text()
+    assert "visited Kursk on Wednesday" in mark
+    # The [1] marker links to the first source in the panel.
+    assert page.locator("#chat a.cite").first.get_attribute("href") == "#src-1"
+    assert page.locator("#src-1").count() == 1
+    _ask(page, "What did he order?", "ordered his commanders")
+    assert "Putin" in _last_answer(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-kursk.png"), full_page=True)
+    narrow = browser.new_page(viewport={"width": 400, "height": 900})
+    narrow.goto(ui_url)
+    narrow.get_by_role("button", name="Who visited Kursk and when?").click()
+    narrow.wait_for_function(
+        "document.querySelector('#chat').innerText.includes('March 12, 2025')", timeout=60_000
+    )
+    # At phone width the source panel stacks under the chat instead of squeezing beside it.
+    chat_box = narrow.locator("#chat").bounding_box()
+    src_box = narrow.locator("#sources").bounding_box()
+    assert src_box["y"] >= chat_box["y"] + chat_box["height"] - 1
+    narrow.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+
+
+def test_article_html_and_scripts_are_shown_as_text(ui_url: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(ui_url)
+    _ask(page, "What did Lena Frost say the sign read?", "Lena Frost")
+    _ask(page, "What did the notice show in red letters?", "red letters")
+    _ask(page, "Where do visitors click for details?", "details")
+    _ask(page, 'Who is <img src=x onerror="window.__pwned=4"> here?', "onerror")
+    assert page.evaluate("window.__pwned") is None
+    text = page.locator("body").inner_text()
+    assert '<img src=x onerror="window.__pwned=2">' in text
+    assert "<script>window.__pwned=1</script>" in text
+    assert page.locator("#chat img, #sources img, #chat script, #sources script").count() == 0
+    # No link anywhere on the page leads to javascript:.
+    hrefs = page.eval_on_selector_all("a", "as => as.map(a => a.getAttribute('href') || '')")
+    assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
+    assert page.evaluate("window.__pwned") is None
