@@ -30,8 +30,9 @@ from index.store import (
 )
 
 DEFAULT_SEEDS = Path("seeds")
-# Articles are embedded and committed in groups, so a long run keeps what it has done.
-COMMIT_CHUNKS = 512
+# Vectors are added to Chroma in groups as they are embedded, so a long run that is killed
+# keeps them (the next run adopts them) and progress is reported as it goes.
+EMBED_GROUP_CHUNKS = 512
 
 ProgressFn = Callable[[int, int], None]
 
@@ -163,9 +164,10 @@ class Indexer:
                 collection = client.get_or_create_collection(
                     pointer.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
                 )
-                if not fresh:
-                    _drop_orphans(collection, db)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
+                if not fresh:
+                    # Leftovers of an interrupted run that this run did not adopt.
+                    _drop_orphans(collection, db)
                 db.replace_articles(
                     [], [], {}, {"model": f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"}
                 )
@@ -283,7 +285,11 @@ class Indexer:
 
         store = ChromaVectorStore(chroma_collection=collection)
         stale = _chunk_ids_of(db, remove + [a.article_id for a, _, _ in pending])
-        total = sum(len(c) for _, c, _ in pending)
+        # Chunk ids derive from the article's content and offsets, so vectors an interrupted
+        # run already added for these very chunks are adopted instead of embedded again.
+        wanted = [c.chunk_id for _, cs, _ in pending for c in cs]
+        present = _present_ids(collection, wanted)
+        total = len(wanted) - len(present)
         bar = tqdm(
             total=total,
             unit="chunk",
@@ -292,34 +298,45 @@ class Indexer:
             disable=(not progress) if progress is not None else None,
         )
         done = 0
-        groups = _groups(pending, COMMIT_CHUNKS)
-        for n, group in enumerate(groups):
-            chunks = [(a, c) for a, cs, _ in group for c in cs]
+        for group in _groups(pending, EMBED_GROUP_CHUNKS):
+            chunks = [(a, c) for a, cs, _ in group for c in cs if c.chunk_id not in present]
+            if not chunks:
+                continue
             vectors = self.embedder.embed([c.text for _, c in chunks])
-            nodes = [
-                TextNode(
-                    id_=c.chunk_id, text=c.text, embedding=v.tolist(), metadata=chunk_metadata(a, c)
-                )
-                for (a, c), v in zip(chunks, vectors, strict=True)
-            ]
-            if nodes:
-                store.add(nodes)
-            last = n == len(groups) - 1
-            # Vectors go in before the rows that vouch for them: a crash leaves only orphans,
-            # which readers ignore and the next run deletes.
-            db.replace_articles(remove if last else [], group, file_hashes if last else {}, {})
+            store.add(
+                [
+                    TextNode(
+                        id_=c.chunk_id,
+                        text=c.text,
+                        embedding=v.tolist(),
+                        metadata=chunk_metadata(a, c),
+                    )
+                    for (a, c), v in zip(chunks, vectors, strict=True)
+                ]
+            )
             done += len(chunks)
             report.embedded += len(chunks)
             bar.update(len(chunks))
             if on_progress:
                 on_progress(done, total)
-        if not groups:
-            db.replace_articles(remove, [], file_hashes, {})
         bar.close()
+        # Vectors go in first; then one transaction switches every article of the run at once,
+        # so readers see the index before the run or after it, never a mix. A crash before the
+        # commit leaves only vectors no row vouches for: readers ignore them, the next run
+        # adopts or deletes them.
+        db.replace_articles(remove, pending, file_hashes, {})
         keep = db.chunk_ids()
         gone = [cid for cid in stale if cid not in keep]
         for i in range(0, len(gone), 1000):
             collection.delete(ids=gone[i : i + 1000])
+
+
+def _present_ids(collection: Any, ids: list[str]) -> set[str]:
+    """Which of these ids the collection already holds."""
+    found: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        found.update(collection.get(ids=ids[i : i + 1000], include=[])["ids"])
+    return found
 
 
 def _groups(

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from ui_server import running_ui
 
 from index.pipeline import Indexer
 from index.settings import NewsdeskSettings
-from tests.ui_server import running_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ui_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_ui
 
 from index.pipeline import Indexer
 from index.settings import NewsdeskSettings
-from tests.ui_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
