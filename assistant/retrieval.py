@@ -85,14 +85,14 @@ class IndexView:
         self._db: ArticleDB | None = None
 
     # -- loading -------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
         """Reload if the live build or its revision changed since the last look."""
         pointer = read_pointer(self.settings.index_dir)
         if pointer is None:
             raise IndexMissingError(f"no index in {self.settings.index_dir}")
         with self._lock:
             same = pointer == self._pointer and self._db is not None
-            if same and self._db.revision() == self._revision:
+            if not force and same and self._db.revision() == self._revision:
                 return
             self._load(pointer)
 
@@ -107,7 +107,7 @@ class IndexView:
         path = build_dir(self.settings.index_dir, pointer.build) / "articles.sqlite"
         if not path.is_file():
             raise IndexMissingError(f"no article store at {path}")
-        db = ArticleDB(path)
+        db = ArticleDB(path, readonly=True)
         revision = db.revision()
         rows = db.chunk_rows()
         chunks: dict[str, ChunkInfo] = {}
@@ -132,7 +132,7 @@ class IndexView:
                     metadata={"title": r["title"]},
                 )
             )
-        collection = chroma_client(self.settings).get_collection(
+        collection = chroma_client(self.settings, for_reading=True).get_collection(
             pointer.collection, embedding_function=None
         )
         vector_index = VectorStoreIndex.from_vector_store(

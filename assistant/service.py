@@ -20,7 +20,7 @@ from assistant.templates import render
 from index.embedding import TextEncoder, offline_env, shared_embedder
 from index.onnx_model import OnnxQueryEncoder, onnx_path
 from index.settings import NewsdeskSettings
-from index.store import IndexMissingError
+from index.store import IndexMissingError, StoreError
 
 if TYPE_CHECKING:
     from index.pipeline import IndexReport
@@ -55,6 +55,16 @@ def query_encoder(settings: NewsdeskSettings) -> TextEncoder:
     return shared_embedder(settings.embed_batch_size)
 
 
+def _store_failure(exc: BaseException) -> bool:
+    """Whether an error came from the vector store or its connection (not from our code)."""
+    import sqlite3
+
+    module = type(exc).__module__
+    return isinstance(
+        exc, StoreError | sqlite3.Error | OSError | ConnectionError
+    ) or module.startswith(("chromadb", "httpx", "httpcore"))
+
+
 class Assistant:
     """Answers questions from one index; holds the model and the index view, kept warm."""
 
@@ -78,6 +88,23 @@ class Assistant:
             raise IndexMissingError(
                 render("errors", "no_index", index_dir=self.settings.index_dir)
             ) from exc
+
+    def _search(self, query: str, k: int, filters: Filters) -> list:
+        """Search the live index; if it changed or its store failed under us, reload once."""
+        try:
+            return self.view.search(query, k, filters)
+        except Exception as first:
+            if not _store_failure(first):
+                raise
+            # A rebuild that finished between our refresh and the query deletes the collection
+            # we held; the new live build answers instead.
+            try:
+                self.view.refresh(force=True)
+                return self.view.search(query, k, filters)
+            except Exception as exc:
+                if isinstance(exc, StoreError | IndexMissingError) or not _store_failure(exc):
+                    raise
+                raise StoreError(f"the index cannot be searched right now: {exc}") from exc
 
     def status(self) -> dict[str, Any]:
         """What the index holds (articles, chunks, dates, sources, when built)."""
@@ -119,7 +146,7 @@ class Assistant:
             filters = Filters(since_w, until_w, filters.sources)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
-        hits = view.search(f"{standalone} {context}".strip(), k, filters)
+        hits = self._search(f"{standalone} {context}".strip(), k, filters)
         t2 = time.perf_counter()
         candidates = []
         for rank, hit in enumerate(hits):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from index.settings import NewsdeskSettings
 from index.store import (
     ArticleDB,
     Pointer,
+    StoreError,
     build_dir,
     chroma_client,
     index_lock,
@@ -149,6 +151,22 @@ class Indexer:
         on_progress: ProgressFn | None = None,
     ) -> IndexReport:
         """Index the given files/folders (default: seeds/) incrementally, or rebuild afresh."""
+        try:
+            return self._run(paths, rebuild, progress, on_progress)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(_write_failure(self.settings.index_dir, exc)) from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("chromadb"):
+                raise StoreError(_write_failure(self.settings.index_dir, exc)) from exc
+            raise
+
+    def _run(
+        self,
+        paths: list[Path] | None,
+        rebuild: bool,
+        progress: bool | None,
+        on_progress: ProgressFn | None,
+    ) -> IndexReport:
         started = time.perf_counter()
         report = IndexReport(rebuilt=rebuild)
         index_dir = self.settings.index_dir
@@ -290,6 +308,8 @@ class Indexer:
         wanted = [c.chunk_id for _, cs, _ in pending for c in cs]
         present = _present_ids(collection, wanted)
         total = len(wanted) - len(present)
+        if not self.settings.uses_server:
+            _check_free_space(self.settings.index_dir, total)
         bar = tqdm(
             total=total,
             unit="chunk",
@@ -337,6 +357,40 @@ def _present_ids(collection: Any, ids: list[str]) -> set[str]:
     for i in range(0, len(ids), 1000):
         found.update(collection.get(ids=ids[i : i + 1000], include=[])["ids"])
     return found
+
+
+# What one chunk costs on disk in Chroma (vector, HNSW links, metadata, log) and SQLite,
+# measured on the seed and the bench corpus (~8 KB), with room to spare.
+BYTES_PER_CHUNK = 16 * 1024
+SPARE_BYTES = 64 * 1024 * 1024
+
+
+def _check_free_space(index_dir: Path, chunks: int) -> None:
+    """Refuse a run the disk cannot hold before writing anything.
+
+    Embedded Chroma must compact its log before it can answer a query, so a store whose disk
+    filled up mid-run stops answering until space is freed; refusing up front keeps the
+    previous index answering.
+    """
+    import shutil
+
+    free = shutil.disk_usage(index_dir).free
+    needed = chunks * BYTES_PER_CHUNK + SPARE_BYTES
+    if chunks and free < needed:
+        raise StoreError(
+            f"not enough disk space in {index_dir}: {chunks} chunks need about "
+            f"{needed // 2**20} MB, {free // 2**20} MB free. Nothing was written; "
+            "the previous index is unchanged."
+        )
+
+
+def _write_failure(index_dir: Path, exc: BaseException) -> str:
+    """Say why an indexing run stopped, and that the live index was left as it was."""
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return (
+        f"indexing stopped: cannot write to {index_dir}: {reason}. "
+        "The previous index is unchanged and still answers questions."
+    )
 
 
 def _groups(

@@ -52,7 +52,27 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def chroma_client(settings: NewsdeskSettings):
+def _readonly_copy(path: Path) -> Path:
+    """A private writable copy of a Chroma store kept on a read-only disk, for queries."""
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="newsdesk-ro-chroma-"))
+    shutil.copytree(path, copy, dirs_exist_ok=True)
+    return copy
+
+
+def writable(path: Path) -> bool:
+    """Whether files can be created in a folder (a read-only mount says no, even to root)."""
+    try:
+        probe = path / f".probe-{uuid.uuid4().hex}"
+        probe.touch()
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def chroma_client(settings: NewsdeskSettings, for_reading: bool = False):
     """A Chroma client: a server when NEWSDESK_CHROMA_HOST is set, else embedded in the index dir."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
@@ -67,6 +87,10 @@ def chroma_client(settings: NewsdeskSettings):
                 settings=chroma_settings,
             )
         path = settings.index_dir / "chroma"
+        if for_reading and path.is_dir() and not writable(path):
+            # Embedded Chroma opens its SQLite file for writing even to query it; an index on
+            # a read-only disk is queried from a private copy instead.
+            path = _readonly_copy(path)
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # chromadb raises plain Exception/ValueError for connection errors
@@ -118,9 +142,13 @@ def build_dir(index_dir: Path, build: str) -> Path:
 @contextlib.contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index dir for one writer; a second writer is refused with a clear message."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / ".lock"
-    fh = open(path, "a+")  # noqa: SIM115 - held open for the whole lock
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "a+")  # noqa: SIM115 - held open for the whole lock
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write to the index dir {index_dir}: {exc.strerror or exc}"
+        ) from exc
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,7 +175,10 @@ class ArticleDB:
         if readonly:
             if not path.is_file():
                 raise IndexMissingError(f"no article store at {path}")
-            self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            # On a read-only disk SQLite cannot keep its WAL index; the file cannot change
+            # there, so it is opened as immutable.
+            flags = "mode=ro" if writable(path.parent) else "mode=ro&immutable=1"
+            self.conn = sqlite3.connect(f"file:{path}?{flags}", uri=True, check_same_thread=False)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, check_same_thread=False)

@@ -1,0 +1,234 @@
+"""Faults: read-only and full disks, a Chroma server that goes away, queries during a rebuild,
+and indexers killed with SIGKILL at random points."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import (
+    CHROMA,
+    NEWSDESK,
+    SEED,
+    collection_ids,
+    make_article,
+    open_live_db,
+    run_cli,
+    settings_for,
+)
+
+from assistant import Assistant
+from index.pipeline import Indexer
+from index.store import StoreError, read_pointer
+
+KURSK = "Who visited Kursk and when?"
+
+
+def _answers_kursk(assistant: Assistant) -> None:
+    answer = assistant.ask(KURSK)
+    assert answer.answered and "Vladimir Putin" in answer.text
+    for c in answer.citations:
+        assert assistant.view.article(c.article_id).text[c.start : c.end] == c.quote
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seed, to be copied by tests that break its disk."""
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    Indexer(settings_for(index_dir)).run([SEED], progress=False)
+    return index_dir
+
+
+@contextmanager
+def _mounted(*cmd: str, target: Path) -> Iterator[None]:
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", *cmd, str(target)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount here (needs root): {done.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def test_read_only_index_dir_still_answers_and_refuses_writes(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "index"
+    shutil.copytree(seed_index, source)
+    view = tmp_path / "ro"
+    view.mkdir()
+    subprocess.run(["mount", "--bind", str(source), str(view)], check=False)
+    with _mounted("-o", "remount,bind,ro", target=view):
+        _answers_kursk(Assistant(settings_for(view)))
+        out = run_cli("index", str(SEED), "--index-dir", str(view))
+        assert out.returncode == 1
+        assert "cannot write to the index dir" in out.stderr
+        assert "Traceback" not in out.stderr
+        status = run_cli("status", "--index-dir", str(view))
+        assert status.returncode == 0 and "articles: 1" in status.stdout
+
+
+def test_full_disk_refuses_before_writing_and_keeps_the_index(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    disk = tmp_path / "disk"
+    with _mounted("-t", "tmpfs", "-o", "size=24m", "tmpfs", target=disk):
+        index_dir = disk / "index"
+        shutil.copytree(seed_index, index_dir)
+        corpus = tmp_path / "many"
+        corpus.mkdir()
+        for i in range(200):
+            (corpus / f"a{i}.txt").write_text(make_article(i, paragraphs=12))
+        with pytest.raises(StoreError, match="not enough disk space"):
+            Indexer(settings_for(index_dir)).run([corpus], progress=False)
+        _answers_kursk(Assistant(settings_for(index_dir)))
+        assert len(collection_ids(settings_for(index_dir))) == 8
+
+
+# -- a Chroma server that goes away -------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_chroma(path: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail("chroma server did not start")
+
+
+def test_chroma_server_going_away_gives_a_clear_error_and_recovers(tmp_path: Path) -> None:
+    port = _free_port()
+    data = tmp_path / "chroma-db"
+    server = _start_chroma(data, port)
+    settings = settings_for(tmp_path / "index", chroma_host="127.0.0.1", chroma_port=port)
+    try:
+        Indexer(settings).run([SEED], progress=False)
+        assistant = Assistant(settings)
+        _answers_kursk(assistant)
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        with pytest.raises(StoreError, match="cannot"):
+            assistant.ask(KURSK)
+        env = {**os.environ, "NEWSDESK_CHROMA_HOST": "127.0.0.1", "NEWSDESK_CHROMA_PORT": str(port)}
+        out = subprocess.run(
+            [str(NEWSDESK), "ask", KURSK, "--index-dir", str(tmp_path / "index")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert out.returncode == 1 and "Chroma server" in out.stderr
+        assert "Traceback" not in out.stderr
+        server = _start_chroma(data, port)
+        _answers_kursk(assistant)  # the same assistant recovers once the server is back
+    finally:
+        server.kill()
+        server.wait()
+
+
+# -- queries while an indexer runs, and indexers killed at random points ------------------------
+
+
+def _corpus(folder: Path, n: int, offset: int = 0) -> None:
+    folder.mkdir(exist_ok=True)
+    shutil.copy(SEED, folder / "seed.txt")
+    for i in range(n):
+        (folder / f"a{i}.txt").write_text(make_article(offset + i, paragraphs=6))
+
+
+def _visible(index_dir: Path) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(article content hashes, chunk ids the store vouches for, vectors in the live collection)."""
+    db = open_live_db(index_dir)
+    try:
+        hashes = frozenset(a.content_hash for a in db.all_articles())
+        chunks = frozenset(db.chunk_ids())
+    finally:
+        db.close()
+    return hashes, chunks, frozenset(collection_ids(settings_for(index_dir)))
+
+
+def test_queries_during_a_rebuild_see_a_consistent_index(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    _corpus(folder, 30)
+    index_dir = tmp_path / "index"
+    Indexer(settings_for(index_dir)).run([folder], progress=False)
+    before = read_pointer(index_dir)
+    assistant = Assistant(settings_for(index_dir))
+    proc = subprocess.Popen(
+        [str(NEWSDESK), "index", str(folder), "--rebuild", "--index-dir", str(index_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    asked = 0
+    try:
+        while proc.poll() is None:
+            _answers_kursk(assistant)
+            asked += 1
+    finally:
+        proc.wait(timeout=600)
+    assert proc.returncode == 0 and asked > 0
+    assert read_pointer(index_dir) != before
+    _answers_kursk(assistant)  # served from the new build, picked up without a restart
+    assert assistant.view._pointer == read_pointer(index_dir)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["rebuild", "update"])
+def test_kill_9_at_random_points_leaves_old_or_new_never_a_mix(tmp_path: Path, mode: str) -> None:
+    rnd = random.Random(f"kill-{mode}")
+    folder = tmp_path / "articles"
+    _corpus(folder, 24)
+    index_dir = tmp_path / "index"
+    Indexer(settings_for(index_dir)).run([folder], progress=False)
+    old = _visible(index_dir)
+    for attempt in range(2):
+        # Every run changes every article, so old and new states share no content.
+        _corpus(folder, 24, offset=1000 * (attempt + 1))
+        args = [str(NEWSDESK), "index", str(folder), "--index-dir", str(index_dir)]
+        if mode == "rebuild":
+            args.append("--rebuild")
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(4.0, 14.0))  # model load, then somewhere in embedding or after
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        hashes, chunks, vectors = _visible(index_dir)
+        # What queries see: the store's articles, and every chunk it vouches for has a vector.
+        assert chunks <= vectors, "a vouched chunk without its vector"
+        # The seed does not change between runs; the 24 others all do.
+        changed, before = hashes - old[0], old[0] - hashes
+        assert len(hashes) == 25
+        assert (not changed and not before) or len(changed) == 24, "a mix of old and new"
+        repaired = run_cli("index", str(folder), "--index-dir", str(index_dir))
+        assert repaired.returncode == 0, repaired.stderr
+        hashes, chunks, vectors = _visible(index_dir)
+        assert chunks == vectors, "orphan vectors or missing vectors after the repair"
+        assert len(hashes) == 25 and len(hashes - old[0]) == 24
+        old = (hashes, chunks, vectors)
+        _answers_kursk(Assistant(settings_for(index_dir)))
