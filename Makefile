@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run install install-test chromium test lint bench index clean
+.PHONY: run install install-test chromium test test-slow lint bench index clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,8 +42,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The whole suite but the long fault and load tests (kill -9 at random points, 50 users for
+# 60 s), which `make test-slow` runs and CI runs as its own step.
 test: install-test lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not slow"
+
+test-slow: install-test
+	$(BIN)/pytest -q -m slow -s
 
 bench: install
 	$(BIN)/python bench/run.py
