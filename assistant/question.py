@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from assistant.text import IRREGULAR, QUESTION_WORDS, WEAK_WORDS, stem, stopwords, words
-from index.dates import MONTHS
+from index.dates import MONTHS, WEEKDAYS
 
 _WANTS = [
     ("how_many", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)),
@@ -37,7 +37,7 @@ _NOT_ENTITY = (
     # Months and weekdays are capitalised but name a time, which the evidence may word
     # differently ("in March" / "on Sunday").
     | set(MONTHS)
-    | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | set(WEEKDAYS)
 )
 
 

@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from index.dates import MONTHS, full_dates
+from index.dates import MONTHS, WEEKDAYS, full_dates
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY = re.compile(
     r"\b(?:(?P<mod>last|this|next|on|early|late|since|by|until)\s+)?"
-    r"(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?P<day>" + "|".join(WEEKDAYS) + ")"
     r"(?:\s+(?P<part>morning|afternoon|evening|night))?\b",
     re.IGNORECASE,
 )

@@ -28,6 +28,7 @@ MONTHS = {
     )
     for name in names
 }
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 # Only full dates (day, month and year) count when inferring a publication date.
 FULL_DATE_PATTERNS = [
