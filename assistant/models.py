@@ -58,6 +58,12 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # The question as understood after resolving follow-up references ("he" -> "Vladimir Putin").
     standalone_question: str = ""
+    # Which answerer wrote the text: "extractive", or the LLM ("openai-like:MODEL", ...).
+    backend: str = "extractive"
+    # Generated sentences removed because their cited sources did not support them.
+    dropped_sentences: int = 0
+    # Why a configured LLM's answer is not shown (down, too slow, nothing verified), else "".
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: question, answer, answered, citations, related, timings_ms."""

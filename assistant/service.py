@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.compose import compose, gather, related
 from assistant.evidence import rank_evidence
 from assistant.followup import condense
+from assistant.generative import Generator
 from assistant.models import Answer, QuestionError
 from assistant.question import analyse
 from assistant.retrieval import Filters, IndexView
@@ -75,6 +76,8 @@ class Assistant:
         self.settings = settings or NewsdeskSettings()
         self.embedder = embedder or query_encoder(self.settings)
         self.view = IndexView(self.settings, self.embedder)
+        # The optional LLM answerer (issue 7); it builds nothing until a question needs it.
+        self.generator = Generator(self.settings, self.embedder)
 
     def warm(self) -> None:
         """Load the model and the index now rather than on the first question."""
@@ -131,6 +134,49 @@ class Assistant:
         sources: list[str] | tuple[str, ...] | str | None = None,
     ) -> Answer:
         """Answer a question from the indexed articles, citing the sentences it rests on."""
+        final: Answer | None = None
+        for event in self.ask_stream(
+            question, history=history, top_k=top_k, since=since, until=until, sources=sources
+        ):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    # -- generative answers (issue 7): the LLM answers from the ranked evidence, verified ------
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[dict[str, Any]] | None = None,
+        top_k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: list[str] | tuple[str, ...] | str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's verified sentences as an LLM writes them, then the final Answer.
+
+        Without an LLM backend it yields the extractive Answer alone. The final Answer is always
+        the last item and replaces what was streamed (it may be the extractive fallback, with a
+        note, when the LLM failed). QuestionError is raised on the first iteration.
+        """
+        answer, ranked, llm_note = self._extractive(question, history, top_k, since, until, sources)
+        if not self.generator.enabled:
+            yield answer
+            return
+        yield from self.generator.stream(answer.standalone_question, ranked, answer, llm_note)
+
+    def _extractive(
+        self,
+        question: str,
+        history: list[dict[str, Any]] | None,
+        top_k: int | None,
+        since: date | str | None,
+        until: date | str | None,
+        sources: list[str] | tuple[str, ...] | str | None,
+    ) -> tuple[Answer, list, str | None]:
+        """The extractive answer, the ranked evidence, and a note if the LLM failed already."""
         t0 = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         if isinstance(sources, str):
@@ -139,6 +185,11 @@ class Assistant:
         self._refresh()
         view = self.view
         standalone, context = condense(text, history)
+        llm_note = None
+        if self.generator.enabled and history:
+            # A configured LLM rewrites follow-ups better than the pronoun rules (issue 7).
+            rewritten, llm_note = self.generator.condense(text, history)
+            standalone = rewritten or standalone
         q = analyse(standalone)
         q.terms = {t: w * view.rarity(t) for t, w in q.terms.items()}
         if q.window_days is not None and not (filters.since or filters.until):
@@ -184,7 +235,7 @@ class Assistant:
             "answer": (t3 - t2) * 1000,
             "total": (t3 - t0) * 1000,
         }
-        return answer
+        return answer, ranked, llm_note
 
 
 _default: dict[Path, Assistant] = {}
