@@ -47,3 +47,16 @@ def test_twenty_concurrent_questions_all_answered(ui_url: str) -> None:
     for r in results:
         assert r["answered"]
         assert "Vladimir Putin" in r["answer"] and "March 12, 2025" in r["answer"]
+
+
+def test_login_and_no_index_yet(tmp_path: Path) -> None:
+    """With NEWSDESK_UI_USER/PASSWORD set the page needs a login; no index is a clear message."""
+    from gradio_client import Client
+
+    env = {"NEWSDESK_UI_USER": "desk", "NEWSDESK_UI_PASSWORD": "s3cret"}
+    with running_ui(tmp_path / "none", tmp_path / "ui.log", env=env) as url:
+        with pytest.raises(Exception):  # noqa: B017 (the client's own error type varies)
+            Client(url, verbose=False).predict("Who visited Kursk and when?", api_name="/ask")
+        client = Client(url, auth=("desk", "s3cret"), verbose=False)
+        data = client.predict("Who visited Kursk and when?", api_name="/ask")
+        assert "There is no index yet" in data["error"]

@@ -57,23 +57,33 @@ def _last_answer(page) -> str:
     return page.locator("#chat .message-row").last.inner_text()
 
 
-def _ask(page, question: str, expect: str) -> None:
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
+def _rows(page) -> int:
+    return page.locator("#chat .message-row").count()
+
+
+def _answered(page, rows: int) -> None:
+    """Wait until a reply beyond `rows` chat rows has streamed in (the send button is back)."""
     page.wait_for_function(
-        "([t]) => document.querySelector('#chat').innerText.includes(t)",
-        arg=[expect],
+        """([rows]) => document.querySelectorAll('#chat .message-row').length >= rows + 2
+            && !document.querySelector('#send[disabled]')""",
+        arg=[rows],
         timeout=60_000,
     )
+
+
+def _ask(page, question: str, expect: str) -> None:
+    rows = _rows(page)
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    _answered(page, rows)
+    assert expect in _last_answer(page)
 
 
 def test_kursk_example_answer_sources_and_follow_up(ui_url: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(ui_url)
     page.get_by_role("button", name="Who visited Kursk and when?").click()
-    page.wait_for_function(
-        "document.querySelector('#chat').innerText.includes('March 12, 2025')", timeout=60_000
-    )
+    _answered(page, 0)
     chat = page.locator("#chat").inner_text()
     assert "Vladimir Putin" in chat and "March 12, 2025" in chat
     sources = page.locator("#sources")
@@ -83,6 +93,11 @@ def test_kursk_example_answer_sources_and_follow_up(ui_url: str, browser) -> Non
     # The [1] marker links to the first source in the panel.
     assert page.locator("#chat a.cite").first.get_attribute("href") == "#src-1"
     assert page.locator("#src-1").count() == 1
+    # Following the marker stays on the page and brings its source into view.
+    page.locator("#chat a.cite").first.click()
+    page.wait_for_function("location.hash === '#src-1'")
+    assert len(page.context.pages) == 1
+    assert page.locator("#src-1").is_visible()
     _ask(page, "What did he order?", "ordered his commanders")
     assert "Putin" in _last_answer(page)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -90,9 +105,7 @@ def test_kursk_example_answer_sources_and_follow_up(ui_url: str, browser) -> Non
     narrow = browser.new_page(viewport={"width": 400, "height": 900})
     narrow.goto(ui_url)
     narrow.get_by_role("button", name="Who visited Kursk and when?").click()
-    narrow.wait_for_function(
-        "document.querySelector('#chat').innerText.includes('March 12, 2025')", timeout=60_000
-    )
+    _answered(narrow, 0)
     # At phone width the source panel stacks under the chat instead of squeezing beside it.
     chat_box = narrow.locator("#chat").bounding_box()
     src_box = narrow.locator("#sources").bounding_box()
@@ -102,10 +115,14 @@ def test_kursk_example_answer_sources_and_follow_up(ui_url: str, browser) -> Non
 
 def test_article_html_and_scripts_are_shown_as_text(ui_url: str, browser) -> None:
     page = browser.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if "//127.0.0.1:" not in r.url else None)
     page.goto(ui_url)
     _ask(page, "What did Lena Frost say the sign read?", "Lena Frost")
     _ask(page, "What did the notice show in red letters?", "red letters")
-    _ask(page, "Where do visitors click for details?", "details")
+    # The answer itself quotes the markdown link: the chat shows it as text, not as a link.
+    _ask(page, "What were visitors told to click?", "[click here](javascript:window.__pwned=3)")
+    assert "[click here](javascript:" in page.locator("#sources").inner_text()
     _ask(page, 'Who is <img src=x onerror="window.__pwned=4"> here?', "onerror")
     assert page.evaluate("window.__pwned") is None
     text = page.locator("body").inner_text()
@@ -116,3 +133,51 @@ def test_article_html_and_scripts_are_shown_as_text(ui_url: str, browser) -> Non
     hrefs = page.eval_on_selector_all("a", "as => as.map(a => a.getAttribute('href') || '')")
     assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
     assert page.evaluate("window.__pwned") is None
+    # The page fetches nothing from outside the machine (fonts, analytics, CDNs).
+    assert outside == []
+
+
+def test_filters_decline_and_bad_dates(ui_url: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(ui_url)
+    _ask(page, "What is the population of Kursk?", "don't say")
+    assert "Related — not an answer" in page.locator("#sources").inner_text()
+    page.get_by_text("Filters (apply to the next question)").click()
+    since = page.locator("#since textarea, #since input").first
+    since.fill("2025-13-45")
+    _ask(page, "Who visited Kursk and when?", "Not a date")
+    assert "Traceback" not in page.locator("body").inner_text()
+    since.fill("2025-04-01")
+    _ask(page, "Who visited Kursk and when?", "among the articles from 2025-04-01")
+    since.fill("2025-03-01")
+    _ask(page, "Who visited Kursk and when?", "March 12, 2025")
+
+
+def test_upload_indexes_files_and_reports_skipped_ones(
+    ui_url: str, browser, tmp_path: Path
+) -> None:
+    good = tmp_path / "ferry.md"
+    good.write_text(
+        "---\ntitle: Ferry operator orders two electric vessels\npublished: 2024-02-20\n"
+        "source: The Ledger\n---\nThe ferry operator ordered two battery-electric vessels "
+        "for its island routes on Tuesday. The ships are due in service in 2027.\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json", encoding="utf-8")
+    page = browser.new_page()
+    page.goto(ui_url)
+    page.get_by_text("Index", exact=True).click()
+    stats = page.locator("#index-stats")
+    assert "**" not in stats.inner_text() and "2" in stats.inner_text()
+    page.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Index the files").click()
+    page.wait_for_function(
+        "document.querySelector('#index-report').innerText.includes('Indexed')", timeout=120_000
+    )
+    report = page.locator("#index-report").inner_text()
+    assert "1 added" in report
+    assert "Skipped broken.json" in report
+    assert stats.inner_text().startswith("3 articles")
+    _ask(page, "How many electric vessels did the ferry operator order?", "two")
+    assert "Ferry operator orders two electric vessels" in page.locator("#sources").inner_text()

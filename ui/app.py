@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
-from datetime import date
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant import Answer, Assistant, QuestionError
 from index.settings import NewsdeskSettings
-from ui.render import CSS, answer_html, inert, sources_html, words
+from ui.render import (
+    CSS,
+    answer_html,
+    inert,
+    partial_answer_html,
+    sources_html,
+    word_count,
+    words,
+)
 
-# The answer streams in this many steps: enough to read as typing, few enough to stay cheap.
-STREAM_STEPS = 12
+# The answer streams in about this many steps, a short pause apart: enough to read as typing,
+# few and short enough that a streamed answer holds its queue slot well under a second.
+STREAM_STEPS = 16
+STREAM_PAUSE_S = 0.03
 
 
 def _tagline(assistant: Assistant) -> str:
@@ -51,18 +63,22 @@ def _sources(assistant: Assistant) -> list[str]:
         return []
 
 
-def _date(value: str | None) -> date | None:
+def _date_text(value: str | None) -> str | None:
+    # The assistant parses and checks the date, with the wording of prompts/extractive.toml.
     value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise QuestionError(f"Not a date: {value!r}. Use YYYY-MM-DD.") from None
+    return value or None
 
 
 def _plain_history(turns: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"role": t["role"], "content": t["content"]} for t in turns]
+
+
+def _gradio() -> Any:
+    """Gradio, imported only when a page is built, with its telemetry switched off first."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    import gradio as gr
+
+    return gr
 
 
 class ChatApp:
@@ -86,8 +102,8 @@ class ChatApp:
             return self.assistant.ask(
                 question,
                 history=_plain_history(turns),
-                since=_date(since),
-                until=_date(until),
+                since=_date_text(since),
+                until=_date_text(until),
                 sources=sources or None,
             )
         except QuestionError as exc:
@@ -95,34 +111,51 @@ class ChatApp:
         except Exception as exc:  # an index missing or a store gone: a message, not a trace
             return words()["error"].format(error=exc)
 
-    def respond(self, question, chat, turns, since, until, sources):
-        """Stream the answer into the chat, then show its sources."""
-        chat = list(chat or [])
+    def respond(
+        self,
+        question: str,
+        chat: list[dict[str, str]] | None,
+        turns: list[dict[str, str]] | None,
+        since: str | None,
+        until: str | None,
+        sources: list[str] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Show the question at once, stream the answer in word by word, then its sources.
+
+        Yields (chat, turns, source panel, question box, send button); the send button is off
+        while an answer streams, as a second question sent meanwhile would be dropped.
+        """
+        gr = _gradio()
+        w = words()
+        chat = [*(chat or []), {"role": "user", "content": inert(question or "")}]
         turns = list(turns or [])
-        shown_question = inert(question or "")
+        busy, idle = gr.update(interactive=False), gr.update(interactive=True)
+        yield [*chat, {"role": "assistant", "content": w["thinking"]}], turns, gr.skip(), "", busy
         result = self.answer(question, turns, since, until, sources)
         if isinstance(result, str):
-            chat += [
-                {"role": "user", "content": shown_question},
-                {"role": "assistant", "content": inert(result)},
-            ]
-            yield chat, turns, sources_html(None), ""
+            chat.append({"role": "assistant", "content": inert(result)})
+            yield chat, turns, sources_html(None), "", idle
             return
-        html = answer_html(result.text)
-        chat.append({"role": "user", "content": shown_question})
-        chat.append({"role": "assistant", "content": ""})
-        blocks = html.split("\n")
-        step = max(1, len(blocks) // STREAM_STEPS)
-        # Stream whole blocks (never half a tag), so partial HTML is always well formed.
-        for i in range(step, len(blocks), step):
-            chat[-1] = {"role": "assistant", "content": "\n".join(blocks[:i])}
-            yield chat, turns, sources_html(result), ""
-        chat[-1] = {"role": "assistant", "content": html}
+        total = word_count(result.text)
+        step = max(1, total // STREAM_STEPS)
+        panel: Any = sources_html(result)
+        for n in range(step, total, step):
+            yield (
+                [*chat, {"role": "assistant", "content": partial_answer_html(result.text, n)}],
+                turns,
+                panel,
+                "",
+                gr.skip(),
+            )
+            # The panel is sent once; later steps only grow the answer.
+            panel = gr.skip()
+            time.sleep(STREAM_PAUSE_S)
+        chat.append({"role": "assistant", "content": answer_html(result.text)})
         turns += [
             {"role": "user", "content": result.question},
             {"role": "assistant", "content": result.text},
         ]
-        yield chat, turns, sources_html(result), ""
+        yield chat, turns, sources_html(result), "", idle
 
     def api_ask(self, question: str) -> dict[str, Any]:
         """The `ask` API: a question in, Answer.to_dict() out (or an error message)."""
@@ -131,25 +164,36 @@ class ChatApp:
             return {"question": question, "error": result}
         return result.to_dict()
 
-    def add_files(self, files, progress=None) -> tuple[str, str, str, Any]:
+    def add_files(
+        self, files: list[str] | None, progress: Callable[..., Any] | None = None
+    ) -> tuple[str, str, str, Any]:
         """Copy uploads into the index dir and index them incrementally."""
-        import gradio as gr
-
+        gr = _gradio()
         w = words()
         if not files:
             return w["index_none"], _stats(self.assistant), _tagline(self.assistant), gr.skip()
         uploads = self.settings.index_dir / "uploads"
         uploads.mkdir(parents=True, exist_ok=True)
         for f in files:
-            src = Path(f if isinstance(f, str) else f.name)
-            shutil.copyfile(src, uploads / Path(src.name).name)
+            src = Path(f)
+            # Only the base name is kept, so an upload cannot land outside uploads/.
+            shutil.copyfile(src, uploads / src.name)
 
         def on_progress(done: int, total: int) -> None:
             if progress is not None and total:
-                progress(done / total, desc="embedding")
+                progress(done / total, desc=w["index_progress"])
 
-        with self._index_lock:
-            report = self.assistant.add_articles([uploads], on_progress=on_progress)
+        try:
+            # One indexing run at a time from this page; the indexer also locks the index dir.
+            with self._index_lock:
+                report = self.assistant.add_articles([uploads], on_progress=on_progress)
+        except Exception as exc:  # a locked or unwritable index: say so in the panel
+            return (
+                w["index_failed"].format(error=inert(str(exc))),
+                _stats(self.assistant),
+                _tagline(self.assistant),
+                gr.skip(),
+            )
         lines = [w["index_done"].format(summary=inert(report.summary()))]
         lines += [
             w["index_skipped"].format(path=inert(Path(p.path).name), reason=inert(p.reason))
@@ -163,9 +207,9 @@ class ChatApp:
         )
 
 
-def build(settings: NewsdeskSettings, assistant: Assistant | None = None):
+def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any:
     """The Gradio Blocks of the chat page."""
-    import gradio as gr
+    gr = _gradio()
 
     app = ChatApp(settings, assistant)
     w = words()
@@ -183,6 +227,8 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None):
                     allow_tags=False,
                     elem_id="chat",
                     feedback_options=None,
+                    # No "share": it posts the conversation to Hugging Face.
+                    buttons=["copy", "copy_all"],
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -192,7 +238,9 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None):
                         elem_id="question",
                         max_lines=4,
                     )
-                    send = gr.Button(w["send"], variant="primary", scale=1, elem_id="send")
+                    send = gr.Button(
+                        w["send"], variant="primary", scale=1, min_width=80, elem_id="send"
+                    )
                 gr.Markdown(w["examples_label"])
                 with gr.Row():
                     example_buttons = [
@@ -215,21 +263,24 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None):
             files = gr.File(
                 label=w["upload"],
                 file_count="multiple",
+                elem_id="upload",
                 file_types=[".txt", ".md", ".html", ".htm", ".json", ".jsonl"],
             )
             index_button = gr.Button(w["index_button"])
             report = gr.Markdown(elem_id="index-report")
 
         inputs = [box, chat, turns, since, until, sources]
-        outputs = [chat, turns, panel, box]
+        outputs = [chat, turns, panel, box, send]
         send.click(app.respond, inputs, outputs, api_visibility="private")
         box.submit(app.respond, inputs, outputs, api_visibility="private")
         for button in example_buttons:
             button.click(lambda q: q, [button], [box], api_visibility="private", queue=False).then(
                 app.respond, inputs, outputs, api_visibility="private"
             )
+        # The chat's own trash button empties it; the history and the panel must follow.
+        chat.clear(lambda: ([], sources_html(None)), None, [turns, panel], api_visibility="private")
         clear.click(
-            lambda: ([], [], sources_html(None), ""),
+            lambda: ([], [], sources_html(None), "", gr.update(interactive=True)),
             None,
             outputs,
             api_visibility="private",

@@ -16,9 +16,9 @@ from typing import Any
 
 from assistant import Answer, Citation
 
-_MARKDOWN_ACTIVE = str.maketrans(
-    {c: f"&#{ord(c)};" for c in "[]()*_`#!|~\\{}$"}  # characters markdown or LaTeX act on
-)
+# One pass, character by character: escaping HTML first and markdown after would turn the
+# "#" of "&#39;" into an entity too. Markdown and LaTeX act on the second group.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'" + "[]()*_`#!|~\\{}$"})
 _TOKEN = re.compile(r"\*\*(?P<bold>.+?)\*\*|\[(?P<cite>\d+)\]")
 
 
@@ -32,7 +32,7 @@ def words() -> dict[str, Any]:
 
 def inert(text: str) -> str:
     """Text made safe to show anywhere: HTML-escaped, markdown punctuation as entities."""
-    return html.escape(text, quote=True).translate(_MARKDOWN_ACTIVE)
+    return text.translate(_INERT)
 
 
 def _line(line: str) -> str:
@@ -60,6 +60,24 @@ def answer_html(text: str) -> str:
         else:
             blocks.append(f"<p>{_line(line)}</p>")
     return "\n".join(blocks)
+
+
+_WORD = re.compile(r"\S+\s*")
+
+
+def word_count(text: str) -> int:
+    """How many whitespace-separated words the answer's markdown has (the streaming steps)."""
+    return len(_WORD.findall(text))
+
+
+def partial_answer_html(text: str, n_words: int) -> str:
+    """The first n_words of the answer as safe HTML, for streaming it in word by word."""
+    prefix = "".join(m.group() for _, m in zip(range(n_words), _WORD.finditer(text), strict=False))
+    last = prefix.rsplit("\n", 1)[-1]
+    if last.count("**") % 2:
+        # Close a bold phrase cut in half, or its opening ** would flash up as literal text.
+        prefix = prefix.rstrip() + "**"
+    return answer_html(prefix)
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -130,6 +148,7 @@ def sources_html(answer: Answer | None) -> str:
 CSS = """
 .sources h3 { margin: 0.2em 0 0.5em; }
 .src { border-left: 3px solid var(--color-accent); padding: 0.3em 0.8em; margin-bottom: 0.8em; }
+.src:target { background: var(--color-accent-soft); }
 .src.related { border-left-color: var(--neutral-400); }
 .src-title { font-weight: 600; }
 .src-meta { font-size: 0.85em; opacity: 0.8; margin: 0.2em 0; }
