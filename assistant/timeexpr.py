@@ -61,6 +61,27 @@ def _weekday(published: date | None, day: str, mod: str | None) -> date | None:
     return published - timedelta(days=back)
 
 
+def _month_day(published: date | None, month: int, day: int, rel: str) -> date | None:
+    """'March 3' in an article: the year that puts it nearest the publication date.
+
+    News writes "its March 3 suspension" for a date just past and "starts on June 1" for one
+    just ahead; "last year" / "this year" say the year outright.
+    """
+    if published is None:
+        return None
+    if rel in ("last year", "this year"):
+        years = [published.year - (rel == "last year")]
+    else:
+        years = [published.year - 1, published.year, published.year + 1]
+    candidates = []
+    for year in years:
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    return min(candidates, key=lambda d: abs((d - published).days), default=None)
+
+
 def find_times(sentence: str, published: date | None) -> list[TimeMention]:
     """Every time expression of a sentence, resolved where the publication date allows."""
     found: list[TimeMention] = []
@@ -76,15 +97,7 @@ def find_times(sentence: str, published: date | None) -> list[TimeMention]:
         if not free(m.start(), m.end()):
             continue
         month = MONTHS[m["month"].lower().rstrip(".")]
-        resolved = None
-        if published is not None:
-            year = published.year - (1 if (m["rel"] or "").lower() == "last year" else 0)
-            try:
-                resolved = date(year, month, int(m["day"]))
-            except ValueError:
-                resolved = None
-            if resolved and not m["rel"] and resolved > published:
-                resolved = resolved.replace(year=year - 1)
+        resolved = _month_day(published, month, int(m["day"]), (m["rel"] or "").lower())
         label = long_date(resolved) if resolved else m.group().strip()
         found.append(TimeMention(m.start(), m.end(), m.group(), resolved, label, True, True))
         taken.append((m.start(), m.end()))

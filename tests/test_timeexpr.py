@@ -23,6 +23,7 @@ THURSDAY = date(2025, 3, 13)
         ("the war on August 6 last year by storming", "on August 6 last year", date(2024, 8, 6)),
         ("its March 3 suspension", "March 3", date(2025, 3, 3)),
         ("a deal signed in December 20 talks", "December 20", date(2024, 12, 20)),
+        ("the ferry service starts on June 1", "on June 1", date(2025, 6, 1)),
         ("released on March 13, 2025, shows", "March 13, 2025", date(2025, 3, 13)),
         ("officials said yesterday", "yesterday", date(2025, 3, 12)),
     ],
