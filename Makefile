@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run install install-test chromium test test-slow lint bench index clean
+.PHONY: run install install-test install-llm chromium test test-slow lint bench index clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
+
+# A local GGUF backend and the LLM integration tests (a real llama.cpp server). llama-cpp-python
+# builds from source (~5-8 min); pip keeps the wheel in its cache, so the next install reuses it.
+install-llm: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,llm-local]'
 
 install-test: $(VENV)/.installed-test chromium
 

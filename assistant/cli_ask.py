@@ -17,7 +17,12 @@ EXIT_USAGE = 2
 
 def format_answer(answer: Answer) -> str:
     """The plain-text form: the answer, then a numbered source list."""
-    lines = [answer.text, ""]
+    return f"{answer.text}\n\n{format_sources(answer)}".rstrip()
+
+
+def format_sources(answer: Answer) -> str:
+    """The numbered source list (and related passages) of an answer."""
+    lines = []
     if answer.citations:
         lines.append(render("cli", "sources"))
         for c in answer.citations:
@@ -42,22 +47,34 @@ def cmd_ask(args: argparse.Namespace, settings_of: Callable) -> int:
     from assistant.service import Assistant
 
     assistant = Assistant(settings_of(args))
+    streamed = ""
+    answer: Answer | None = None
     try:
-        answer = assistant.ask(
+        for event in assistant.ask_stream(
             args.question,
             top_k=args.top_k,
             since=args.since,
             until=args.until,
             sources=args.source,
-        )
+        ):
+            if isinstance(event, Answer):
+                answer = event
+            elif not args.json:
+                # An LLM's verified sentences appear as it writes them.
+                sys.stdout.write(event)
+                sys.stdout.flush()
+                streamed += event
     except QuestionError as exc:
         print(f"newsdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(
-        json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
-        if args.json
-        else format_answer(answer)
-    )
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    elif streamed and streamed.strip() == answer.text.strip():
+        print("\n\n" + format_sources(answer))
+    else:
+        # Nothing streamed, or the LLM's answer fell back to the extractive one: show it whole.
+        print(("\n\n" if streamed else "") + format_answer(answer))
     return 0
 
 

@@ -182,6 +182,15 @@ class Assistant:
         if isinstance(sources, str):
             sources = [sources]
         filters = Filters(_as_date(since), _as_date(until), tuple(s for s in sources or () if s))
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QuestionError(
+                render(
+                    "errors",
+                    "bad_range",
+                    since=filters.since.isoformat(),
+                    until=filters.until.isoformat(),
+                )
+            )
         self._refresh()
         view = self.view
         standalone, context = condense(text, history)

@@ -141,6 +141,8 @@ def test_filters_by_source_and_date(assistant: Assistant) -> None:
     assert not early.answered
     with pytest.raises(QuestionError, match="YYYY-MM-DD"):
         assistant.ask("Who?", since="last tuesday")
+    with pytest.raises(QuestionError, match="2025-06-02 is after 2025-06-01"):
+        assistant.ask("Who?", since="2025-06-02", until="2025-06-01")
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t ", None])

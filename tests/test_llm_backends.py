@@ -243,3 +243,62 @@ def test_follow_ups_are_condensed_by_the_llm(corpus: NewsdeskSettings) -> None:
     assert len(bodies) == 2 and "Follow-up question: When does it start?" in str(bodies[0])
     assert answer.standalone_question.startswith("When does the new ferry timetable")
     assert "June 1 [1]" in answer.text and answer.backend == "openai-like:canned"
+
+
+def test_the_chat_shows_verified_sentences_as_the_llm_writes_them(
+    corpus: NewsdeskSettings,
+) -> None:
+    from ui.app import ChatApp
+
+    def reply(body: dict[str, Any]) -> str:
+        n = cite(body, "starts on June 1")
+        m = cite(body, "four late-evening crossings")
+        return (
+            f"The new ferry timetable starts on June 1 [{n}]. "
+            f"The timetable was designed by 12 engineers from Oslo [{n}]. "
+            f"It adds four late-evening crossings to the island route [{m}]."
+        )
+
+    with FakeOpenAI(reply=reply, mode="trickle", delay_s=0.02) as server:
+        a = assistant_for(corpus, llm_base_url=server.url)
+        steps = list(ChatApp(a.settings, a).respond(FERRY, [], [], "", "", []))
+    shown = [step[0][-1]["content"] for step in steps]
+    # The first verified sentence is on screen before the last one is written.
+    assert any("June 1" in s and "crossings" not in s for s in shown[1:-1])
+    assert "crossings" in shown[-1] and "Oslo" not in shown[-1]
+    assert 'id="src-1"' in steps[-1][2]
+
+
+def test_the_cli_prints_the_verified_llm_answer_and_its_sources(corpus: NewsdeskSettings) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def reply(body: dict[str, Any]) -> str:
+        n = cite(body, "starts on June 1")
+        return (
+            f"The new ferry timetable starts on June 1 [{n}]. "
+            f"The timetable was designed by 12 engineers from Oslo [{n}]."
+        )
+
+    with FakeOpenAI(reply=reply) as server:
+        env = {**os.environ, "NEWSDESK_LLM_BASE_URL": server.url, "NEWSDESK_LLM_MODEL": "canned"}
+        out = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "newsdesk"),
+                "ask",
+                FERRY,
+                "--index-dir",
+                str(corpus.index_dir),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    assert out.returncode == 0, out.stderr
+    assert "starts on June 1 [1]" in out.stdout and "Oslo" not in out.stdout
+    assert (
+        "Sources:" in out.stdout
+        and "[1] Harbour council approves new ferry timetable" in out.stdout
+    )

@@ -111,6 +111,34 @@ class ChatApp:
         except Exception as exc:  # an index missing or a store gone: a message, not a trace
             return words()["error"].format(error=exc)
 
+    def stream(
+        self,
+        question: str,
+        turns: list[dict[str, str]],
+        since: str | None = None,
+        until: str | None = None,
+        sources: list[str] | None = None,
+    ) -> Iterator[tuple[str, str | Answer]]:
+        """("text", answer so far) as an LLM writes it, then ("answer", Answer) or ("error", msg)."""
+        text = ""
+        try:
+            for event in self.assistant.ask_stream(
+                question,
+                history=_plain_history(turns),
+                since=_date_text(since),
+                until=_date_text(until),
+                sources=sources or None,
+            ):
+                if isinstance(event, str):
+                    text += event
+                    yield "text", text
+                else:
+                    yield "answer", event
+        except QuestionError as exc:
+            yield "error", str(exc)
+        except Exception as exc:  # an index missing or a store gone: a message, not a trace
+            yield "error", words()["error"].format(error=exc)
+
     def respond(
         self,
         question: str,
@@ -131,12 +159,24 @@ class ChatApp:
         turns = list(turns or [])
         busy, idle = gr.update(interactive=False), gr.update(interactive=True)
         yield [*chat, {"role": "assistant", "content": w["thinking"]}], turns, gr.skip(), "", busy
-        result = self.answer(question, turns, since, until, sources)
+        if self.assistant.generator.enabled:
+            # An LLM writes the answer: show its verified sentences as they arrive.
+            result: Answer | str = ""
+            for kind, value in self.stream(question, turns, since, until, sources):
+                if kind == "text":
+                    partial = [*chat, {"role": "assistant", "content": answer_html(value)}]
+                    yield partial, turns, gr.skip(), "", gr.skip()
+                else:
+                    result = value
+        else:
+            result = self.answer(question, turns, since, until, sources)
         if isinstance(result, str):
             chat.append({"role": "assistant", "content": inert(result)})
             yield chat, turns, sources_html(None), "", idle
             return
-        total = word_count(result.text)
+        # Without an LLM the answer is whole at once; pacing it out reads as typing. An LLM's
+        # answer has streamed already.
+        total = 0 if self.assistant.generator.enabled else word_count(result.text)
         step = max(1, total // STREAM_STEPS)
         panel: Any = sources_html(result)
         for n in range(step, total, step):
