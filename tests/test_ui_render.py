@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import itertools
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from assistant import Answer, Citation, QuestionError, Related
@@ -99,6 +100,8 @@ class StubAssistant:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.calls: list[dict[str, Any]] = []
+        # No LLM configured: the chat paces out the extractive answer itself.
+        self.generator = SimpleNamespace(enabled=False)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Record the call; answer or raise."""
