@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class IndexView:
         self._pointer: Pointer | None = None
         self._revision = -1
         self._db: ArticleDB | None = None
+        # A connection outside the snapshot's transaction, to see an indexer's new revision.
+        self._probe: ArticleDB | None = None
 
     # -- loading -------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -91,10 +94,17 @@ class IndexView:
         if pointer is None:
             raise IndexMissingError(f"no index in {self.settings.index_dir}")
         with self._lock:
-            same = pointer == self._pointer and self._db is not None
-            if not force and same and self._db.revision() == self._revision:
+            same = pointer == self._pointer and self._probe is not None
+            if not force and same and self._probe.revision() == self._revision:
                 return
             self._load(pointer)
+
+    def snapshot(self) -> IndexView:
+        """A frozen copy of the view as loaded now, which a later reload leaves untouched."""
+        with self._lock:
+            # One question reads its chunks and then their articles; another thread's reload in
+            # between must not swap the store under it.
+            return copy.copy(self)
 
     def _load(self, pointer: Pointer) -> None:
         from llama_index.core import VectorStoreIndex
@@ -108,7 +118,11 @@ class IndexView:
         if not path.is_file():
             raise IndexMissingError(f"no article store at {path}")
         db = ArticleDB(path, readonly=True)
+        # One read transaction for the life of this load: articles read later, on demand, come
+        # from the same committed state as the chunks, even if an indexer commits in between.
+        db.conn.execute("BEGIN")
         revision = db.revision()
+        probe = ArticleDB(path, readonly=True)
         rows = db.chunk_rows()
         chunks: dict[str, ChunkInfo] = {}
         nodes = []
@@ -150,7 +164,10 @@ class IndexView:
             counts = np.diff(bm25.scores["indptr"])
             doc_freq = {t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)}
         order = list(chunks)
-        self._old_db, self._db = self._db, db
+        old_probe, self._probe = self._probe, probe
+        # The previous store stays open for snapshots still answering from it; it closes when
+        # the last of them is gone.
+        self._db = db
         self._pointer = pointer
         self._revision = revision
         self.chunks = chunks
@@ -168,9 +185,8 @@ class IndexView:
         stats = db.stats()
         self.stats = stats
         self.newest = date.fromisoformat(stats["last_date"]) if stats["last_date"] else None
-        if self._old_db is not None:
-            self._old_db.close()
-            self._old_db = None
+        if old_probe is not None:
+            old_probe.close()
 
     # -- reads ---------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

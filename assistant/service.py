@@ -92,10 +92,15 @@ class Assistant:
                 render("errors", "no_index", index_dir=self.settings.index_dir)
             ) from exc
 
-    def _search(self, query: str, k: int, filters: Filters) -> list:
-        """Search the live index; if it changed or its store failed under us, reload once."""
+    def _search(
+        self, view: IndexView, query: str, k: int, filters: Filters
+    ) -> tuple[list, IndexView]:
+        """Search a snapshot; if the index changed or its store failed under us, reload once.
+
+        Returns the hits and the snapshot they come from, whose articles they cite.
+        """
         try:
-            return self.view.search(query, k, filters)
+            return view.search(query, k, filters), view
         except Exception as first:
             if not _store_failure(first):
                 raise
@@ -103,7 +108,8 @@ class Assistant:
             # we held; the new live build answers instead.
             try:
                 self.view.refresh(force=True)
-                return self.view.search(query, k, filters)
+                view = self.view.snapshot()
+                return view.search(query, k, filters), view
             except Exception as exc:
                 if isinstance(exc, StoreError | IndexMissingError) or not _store_failure(exc):
                     raise
@@ -192,7 +198,8 @@ class Assistant:
                 )
             )
         self._refresh()
-        view = self.view
+        # Chunks, articles and statistics of one question all come from one committed state.
+        view = self.view.snapshot()
         standalone, context = condense(text, history)
         llm_note = None
         if self.generator.enabled and history:
@@ -206,7 +213,7 @@ class Assistant:
             filters = Filters(since_w, until_w, filters.sources)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
-        hits = self._search(f"{standalone} {context}".strip(), k, filters)
+        hits, view = self._search(view, f"{standalone} {context}".strip(), k, filters)
         t2 = time.perf_counter()
         candidates = []
         for rank, hit in enumerate(hits):

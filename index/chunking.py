@@ -110,6 +110,13 @@ def chunk_article(
                 break
             totals, last = nxt, last + 1
         start, end = article.sentences[first][0], article.sentences[last][1]
+        # The sum is an estimate for cl100k: a merge across a join can cost more than the one
+        # token allowed for it ("xxx xxx" on long runs), so the real count decides.
+        while last > first and any(
+            c(article.text[start:end]) > b for c, b in zip(counters, budgets, strict=True)
+        ):
+            last -= 1
+            end = article.sentences[last][1]
         digest = hashlib.sha1(f"{article.content_hash}:{start}:{end}".encode()).hexdigest()[:16]
         chunks.append(
             Chunk(

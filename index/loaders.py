@@ -26,7 +26,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(str(path), "no such file or folder"))
         elif path.is_dir():
             root = path.resolve()
-            for dirpath, _dirs, names in os.walk(path, followlinks=False):
+            for dirpath, dirs, names in os.walk(path, followlinks=False):
+                for name in sorted(dirs):
+                    d = Path(dirpath) / name
+                    # os.walk does not descend into linked folders; one that leads out is
+                    # reported rather than silently left out.
+                    if d.is_symlink() and not d.resolve().is_relative_to(root):
+                        problems.append(Problem(str(d), "symlink points outside the folder"))
                 for name in sorted(names):
                     f = Path(dirpath) / name
                     if f.suffix.lower() not in SUFFIXES or name.startswith("."):
@@ -55,7 +61,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
 def decode(data: bytes, max_bytes: int) -> str:
     """Check size and encoding of a file's bytes and return its text."""
     if len(data) > max_bytes:
-        raise ArticleError(f"article over {max_bytes // (1024 * 1024)} MB ({len(data):,} bytes)")
+        # A limit under a megabyte would read "over 0 MB".
+        limit = f"{max_bytes // 2**20} MB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
+        raise ArticleError(f"article over {limit} ({len(data):,} bytes)")
     if not data.strip():
         raise ArticleError("empty file")
     if b"\x00" in data[:8192]:

@@ -220,15 +220,26 @@ class Indexer:
         report.problems += problems
         known_files = {} if fresh else db.file_hashes()
         by_path = {} if fresh else db.articles_by_path()
-        live_ids = {aid for arts in by_path.values() for aid, _, _ in arts}
-        seen_paths: set[str] = set()
+        keys = {file_key(path) for path in files}
+        abs_roots = [r.absolute() for r in roots]
+        # Files indexed before that are gone (deleted, or renamed within a folder indexed now):
+        # their articles leave this run, so a renamed file's article is not taken for a copy.
+        going = {
+            key
+            for key in by_path
+            if key not in keys
+            and (
+                not Path(key).exists()
+                or any(Path(key).is_relative_to(r) for r in abs_roots if r.is_dir())
+            )
+        }
+        live_ids = {aid for key, arts in by_path.items() if key not in going for aid, _, _ in arts}
         pending: list[tuple[Article, list[Chunk], str]] = []
         remove: list[str] = []
         file_hashes: dict[str, str | None] = {}
         claimed: dict[str, str] = {}
         for path in files:
             key = file_key(path)
-            seen_paths.add(key)
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError as exc:
@@ -275,15 +286,10 @@ class Indexer:
                 # A file with a bad part is read again next time, so the problem is reported
                 # until it is fixed; its good articles are unchanged and not re-embedded.
                 file_hashes[key] = digest
-        abs_roots = [r.absolute() for r in roots]
-        for key, arts in by_path.items():
-            p = Path(key)
-            if key in seen_paths:
-                continue
-            if not p.exists() or any(p.is_relative_to(r) for r in abs_roots if r.is_dir()):
-                remove += [aid for aid, _, _ in arts]
-                report.removed += len(arts)
-                file_hashes[key] = None
+        for key in going:
+            remove += [aid for aid, _, _ in by_path[key]]
+            report.removed += len(by_path[key])
+            file_hashes[key] = None
         self._write(db, collection, pending, remove, file_hashes, progress, on_progress, report)
 
     def _write(

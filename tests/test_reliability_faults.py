@@ -3,8 +3,12 @@ and indexers killed with SIGKILL at random points."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import random
+import re
+import select
 import shutil
 import signal
 import subprocess
@@ -27,8 +31,9 @@ from conftest import (
 )
 
 from assistant import Assistant
+from assistant.retrieval import Filters, IndexView
 from index.pipeline import Indexer
-from index.store import StoreError, read_pointer
+from index.store import StoreError, chroma_client, read_pointer
 
 KURSK = "Who visited Kursk and when?"
 
@@ -174,29 +179,73 @@ def _visible(index_dir: Path) -> tuple[frozenset[str], frozenset[str], frozenset
     return hashes, chunks, frozenset(collection_ids(settings_for(index_dir)))
 
 
-def test_queries_during_a_rebuild_see_a_consistent_index(tmp_path: Path) -> None:
+def test_a_question_reads_one_committed_state(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    _corpus(folder, 2)
+    settings = settings_for(tmp_path / "index")
+    Indexer(settings).run([folder], progress=False)
+    assistant = Assistant(settings)
+    assistant.warm()
+    view = assistant.view.snapshot()
+    hits = view.search("Council story number 1", 3, Filters())
+    # An update commits between a question's search and its reading of the articles.
+    (folder / "a1.txt").write_text(make_article(501, paragraphs=6))
+    Indexer(settings).run([folder], progress=False)
+    assistant.view.refresh()  # another question reloads the shared view meanwhile
+    for hit in hits:
+        # Before the fix: KeyError (the article's id changed with its text), or offsets into
+        # the new text; the snapshot keeps the state its chunks came from.
+        article = view.article(hit.chunk.article_id)
+        assert article.text[hit.chunk.start : hit.chunk.end].strip()
+        assert hit.chunk.last_sentence < len(article.sentences)
+    now = assistant.view.snapshot()
+    assert {h.chunk.article_id for h in hits} - _article_ids(now), "no hit was replaced"
+    assert any(a.title.startswith("Council story number 501") for a in now._db.all_articles())
+    _answers_kursk(assistant)
+
+
+@pytest.mark.parametrize("mode", ["rebuild", "update"])
+def test_queries_during_indexing_see_a_consistent_index(tmp_path: Path, mode: str) -> None:
     folder = tmp_path / "articles"
     _corpus(folder, 30)
     index_dir = tmp_path / "index"
     Indexer(settings_for(index_dir)).run([folder], progress=False)
     before = read_pointer(index_dir)
     assistant = Assistant(settings_for(index_dir))
-    proc = subprocess.Popen(
-        [str(NEWSDESK), "index", str(folder), "--rebuild", "--index-dir", str(index_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = [str(NEWSDESK), "index", str(folder), "--index-dir", str(index_dir)]
+    if mode == "rebuild":
+        args.append("--rebuild")
+    else:
+        _corpus(folder, 30, offset=700)  # every article but the seed changes
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     asked = 0
     try:
         while proc.poll() is None:
             _answers_kursk(assistant)
+            _consistent(assistant)
             asked += 1
     finally:
         proc.wait(timeout=600)
     assert proc.returncode == 0 and asked > 0
-    assert read_pointer(index_dir) != before
-    _answers_kursk(assistant)  # served from the new build, picked up without a restart
+    assert (read_pointer(index_dir) != before) == (mode == "rebuild")
+    _answers_kursk(assistant)  # served from the new state, picked up without a restart
     assert assistant.view._pointer == read_pointer(index_dir)
+    _consistent(assistant)
+
+
+def _consistent(assistant: Assistant) -> None:
+    """The view's chunks are exactly the rows of one committed state of the store."""
+    view = assistant.view.snapshot()
+    rows = view._db.chunk_rows()
+    assert set(view.chunks) == {r["chunk_id"] for r in rows}
+    assert len(_article_ids(view)) == 31
+
+
+def _article_ids(view: IndexView) -> set[str]:
+    return {c.article_id for c in view.chunks.values()}
+
+
+ARTICLES = 40
 
 
 @pytest.mark.slow
@@ -204,31 +253,74 @@ def test_queries_during_a_rebuild_see_a_consistent_index(tmp_path: Path) -> None
 def test_kill_9_at_random_points_leaves_old_or_new_never_a_mix(tmp_path: Path, mode: str) -> None:
     rnd = random.Random(f"kill-{mode}")
     folder = tmp_path / "articles"
-    _corpus(folder, 24)
+    _corpus(folder, ARTICLES)
     index_dir = tmp_path / "index"
-    Indexer(settings_for(index_dir)).run([folder], progress=False)
+    settings = settings_for(index_dir)
+    started = time.monotonic()
+    first = run_cli("index", str(folder), "--index-dir", str(index_dir))
+    assert first.returncode == 0, first.stderr
+    # A whole run's length, model load included: kill points are drawn across it.
+    full = time.monotonic() - started
     old = _visible(index_dir)
-    for attempt in range(2):
-        # Every run changes every article, so old and new states share no content.
-        _corpus(folder, 24, offset=1000 * (attempt + 1))
+    assistant = Assistant(settings)
+    phases = []
+    for attempt, point in enumerate(["any time", "vectors added", "any time"]):
+        # Every run changes every article but the seed, so old and new share only the seed.
+        _corpus(folder, ARTICLES, offset=1000 * (attempt + 1))
         args = [str(NEWSDESK), "index", str(folder), "--index-dir", str(index_dir)]
         if mode == "rebuild":
             args.append("--rebuild")
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(4.0, 14.0))  # model load, then somewhere in embedding or after
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        hashes, chunks, vectors = _visible(index_dir)
-        # What queries see: the store's articles, and every chunk it vouches for has a vector.
+        _run_and_kill(args, point, rnd.uniform(0.2, 1.0) * full, rnd.uniform(0.0, 0.05))
+        killed = _visible(index_dir)
+        _hashes, chunks, vectors = killed
+        left = f"{len(vectors - chunks)} unvouched vectors, {_builds(index_dir) - 1} extra builds"
+        # What queries see: one committed state, every chunk of it with its vector.
         assert chunks <= vectors, "a vouched chunk without its vector"
-        # The seed does not change between runs; the 24 others all do.
-        changed, before = hashes - old[0], old[0] - hashes
-        assert len(hashes) == 25
-        assert (not changed and not before) or len(changed) == 24, "a mix of old and new"
+        _answers_kursk(assistant)
+        assert set(assistant.view.chunks) == chunks
         repaired = run_cli("index", str(folder), "--index-dir", str(index_dir))
         assert repaired.returncode == 0, repaired.stderr
-        hashes, chunks, vectors = _visible(index_dir)
-        assert chunks == vectors, "orphan vectors or missing vectors after the repair"
-        assert len(hashes) == 25 and len(hashes - old[0]) == 24
-        old = (hashes, chunks, vectors)
-        _answers_kursk(Assistant(settings_for(index_dir)))
+        new = _visible(index_dir)
+        assert killed[:2] in (old[:2], new[:2]), "queries saw a mix of old and new"
+        phases.append(f"{point}: {'old' if killed[:2] == old[:2] else 'new'} ({left})")
+        # The repair leaves no orphan vectors, no stale builds or collections.
+        assert new[1] == new[2], "orphan vectors or missing vectors after the repair"
+        assert len(new[0]) == ARTICLES + 1 and len(new[0] - old[0]) == ARTICLES
+        assert _builds(index_dir) == 1
+        collections = chroma_client(settings).list_collections()
+        names = [c if isinstance(c, str) else c.name for c in collections]
+        assert names == [read_pointer(index_dir).collection]
+        old = new
+        _answers_kursk(assistant)
+    print(f"\nkill -9 during {mode} ({full:.0f} s runs): " + "; ".join(phases))
+
+
+def _run_and_kill(args: list[str], point: str, after_s: float, delay_s: float) -> None:
+    """Run an indexer and SIGKILL it after_s seconds in, or delay_s after its vectors are added.
+
+    stderr is a terminal, so the run draws its progress bar: a bar at 100% means every vector
+    is in Chroma and the store's commit (or the pointer's switch) is about to happen.
+    """
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    deadline = time.monotonic() + (after_s if point == "any time" else 300)
+    seen = ""
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                with contextlib.suppress(OSError):
+                    seen += os.read(master, 4096).decode(errors="replace")
+            done = re.findall(r"(\d+)/(\d+) \[", seen)
+            if point == "vectors added" and done and done[-1][0] == done[-1][1] != "0":
+                time.sleep(delay_s)
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        os.close(master)
+
+
+def _builds(index_dir: Path) -> int:
+    return sum(1 for _ in (index_dir / "builds").iterdir())

@@ -11,7 +11,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import NEWSDESK, SEED, make_article, open_live_db, run_cli, settings_for
+from conftest import (
+    NEWSDESK,
+    SEED,
+    collection_ids,
+    make_article,
+    open_live_db,
+    run_cli,
+    settings_for,
+)
 
 from assistant import Assistant, QuestionError
 from index.pipeline import Indexer
@@ -82,10 +90,36 @@ def test_symlinks_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
     (folder / "own.txt").write_text(make_article(2, paragraphs=2))
     (folder / "link.txt").symlink_to(outside / "secret.txt")
     (folder / "inside-link.txt").symlink_to(folder / "own.txt")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
     report = Indexer(settings_for(tmp_path / "index")).run([folder], progress=False)
     assert report.added == 1
-    assert [p.reason for p in report.problems] == ["symlink points outside the folder"]
-    assert report.problems[0].path.endswith("link.txt")
+    assert {(Path(p.path).name, p.reason) for p in report.problems} == {
+        ("link.txt", "symlink points outside the folder"),
+        ("linked-folder", "symlink points outside the folder"),
+    }
+
+
+def test_renamed_file_keeps_its_article(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"a{i}.txt").write_text(make_article(30 + i, paragraphs=2))
+    settings = settings_for(tmp_path / "index")
+    Indexer(settings).run([folder], progress=False)
+    (folder / "a0.txt").rename(folder / "renamed.txt")
+    report = Indexer(settings).run([folder], progress=False)
+    # Before the fix the moved article was taken for a copy of itself and dropped for good.
+    assert not report.problems and report.embedded == 0
+    db = open_live_db(settings.index_dir)
+    try:
+        paths = {Path(a.path).name for a in db.all_articles()}
+        vouched = db.chunk_ids()
+    finally:
+        db.close()
+    assert paths == {"renamed.txt", "a1.txt"}
+    assert vouched == collection_ids(settings), "the moved article's vectors were kept"
+    again = Indexer(settings).run([folder], progress=False)
+    assert (again.added, again.removed, again.unchanged) == (0, 0, 2)
 
 
 def test_odd_file_names_work(tmp_path: Path) -> None:
