@@ -2,7 +2,9 @@
 
     .venv/bin/python -m bench.run                      # the 200-article tier (a few minutes)
     .venv/bin/python -m bench.run --articles 500
-    .venv/bin/python -m bench.run --tiers 1000,10000   # 10k uses the embedding cache
+    .venv/bin/python -m bench.run --tiers 1000,10000   # `make bench`; 10k uses the embedding cache
+    .venv/bin/python -m bench.run --tiers 1000 --reuse --sections ask,cold,scale
+                                                       # re-measure some sections, keep the rest
 
 Each tier measures, on the same articles in the same process:
   * newsdesk's fresh index (articles/s, chunks/s) and where its time goes;
@@ -12,7 +14,10 @@ Each tier measures, on the same articles in the same process:
   * retrieval quality of both chunkings: one generated question per article, whose answer
     sentence is known, queried with the same query vector against each Chroma collection;
   * re-indexing an unchanged corpus and one where 1% of the articles changed;
-  * further sections (ask() latency) registered in SECTIONS.
+  * warm ask() latency (p50/p95, split into retrieval and answer composition) beside the bare
+    retrieval floor (query embed + Chroma top-k), and ask() accuracy on the questions;
+  * cold start of `newsdesk ask` as a fresh process beside importing sentence-transformers;
+  * scale: index size on disk, IndexView load time, peak memory indexing and querying.
 Figures go to stdout and to bench/RESULTS.md, each beside its reference as a ratio.
 """
 
@@ -21,15 +26,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import json
 import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +53,20 @@ CACHE = BENCH / "cache"
 # Only tiers this large may read vectors from the cache: below it every figure is a real encode.
 CACHE_MIN_ARTICLES = 10_000
 # The ceiling is a rate; on big tiers it is measured on a sample of the chunk texts.
-CEILING_SAMPLE = 3000
+CEILING_SAMPLE = 1500
+# On cached tiers the index is not encode-bound; a small sample keeps `make bench` short.
+CEILING_SAMPLE_CACHED = 500
 QUESTIONS = 200
+# Warm ask() latency is taken over this many of the tier's questions (all of them up to it).
+ASK_QUESTIONS = 300
+# Cold starts are fresh processes; the median of a few damps a shared machine's noise.
+COLD_RUNS = 3
+LOAD_RUNS = 3
+# The querying-memory child answers this many questions after loading (issue 5).
+QUERY_CHILD_QUESTIONS = 100
+# Issue 5 targets.
+COLD_TARGET_S = 4.0
+MEMORY_TARGET_MB = 1500.0
 
 
 # -- figures -----------------------------------------------------------------------------
@@ -96,14 +115,29 @@ class Tier:
     notes: list[str] = field(default_factory=list)
     # Filled by the indexing section for the later ones.
     chunk_texts: list[str] = field(default_factory=list)
+    # Which section recorded each figure and note, so a --reuse run can keep the others'.
+    section: str = ""
+    by_section: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     def add(self, *figures: Figure) -> None:
         """Record and print figures."""
         for f in figures:
             self.figures.append(f)
+            self.by_section.setdefault(self.section, {"figures": [], "notes": []})[
+                "figures"
+            ].append(f)
             ref = f"  vs {f.reference} {f.fmt(f.ref_value)}" if f.reference else ""
             ratio = f"  = {f.ratio}" if f.ratio else ""
             print(f"  {f.name}: {f.fmt(f.value)} {f.unit}{ref}{ratio}", flush=True)
+
+    def get(self, name: str) -> Figure | None:
+        """The first figure of that name (leading spaces ignored), if measured."""
+        return next((f for f in self.figures if f.name.strip() == name), None)
+
+    def note(self, text: str) -> None:
+        """Record a note under the running section."""
+        self.notes.append(text)
+        self.by_section.setdefault(self.section, {"figures": [], "notes": []})["notes"].append(text)
 
 
 Section = Callable[[Tier], None]
@@ -137,6 +171,42 @@ class Stopwatch:
                 setattr(owner, attr, original)
             else:
                 delattr(owner, attr)
+
+
+def rss_mb() -> float:
+    """This process's resident set size now, in MB (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class RssSampler:
+    """Peak RSS of this process while a block runs, sampled every 20 ms from a thread.
+
+    ru_maxrss is the peak of the whole process life (model loads, the ceiling, the canonical
+    run); sampling gives the peak of just the block, beside the RSS it started from.
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.start = self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mb())
+
+    def __enter__(self) -> RssSampler:
+        self.start = self.peak = rss_mb()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
 
 
 class CachingEmbedder(Embedder):
@@ -203,9 +273,10 @@ def section_indexing(t: Tier) -> None:
     prepared = [p for f in files for p in indexer.prepare_file(f)[0]]
     t.chunk_texts = [c.text for _, chunks, _ in prepared for c in chunks]
     ceiling_texts = t.chunk_texts
-    if len(ceiling_texts) > CEILING_SAMPLE:
-        step = len(ceiling_texts) / CEILING_SAMPLE
-        ceiling_texts = [ceiling_texts[int(i * step)] for i in range(CEILING_SAMPLE)]
+    sample_size = CEILING_SAMPLE_CACHED if t.cached else CEILING_SAMPLE
+    if len(ceiling_texts) > sample_size:
+        step = len(ceiling_texts) / sample_size
+        ceiling_texts = [ceiling_texts[int(i * step)] for i in range(sample_size)]
     raw = shared_embedder(t.settings.embed_batch_size)
 
     def ceiling() -> float:
@@ -226,6 +297,7 @@ def section_indexing(t: Tier) -> None:
         watch.patch(ChromaVectorStore, "add", "chroma add"),
         watch.patch(ArticleDB, "replace_articles", "sqlite writes"),
         watch.patch(pipeline, "_remove_stale_builds", "collection cleanup"),
+        RssSampler() as rss,
     ):
         report = indexer.run([t.corpus], rebuild=True)
     assert report.added == t.n and not report.problems, report.summary()
@@ -250,15 +322,28 @@ def section_indexing(t: Tier) -> None:
         ),
     )
     if t.cached:
-        t.notes.append(
+        t.note(
             "newsdesk and canonical figures of this tier read vectors from the embedding cache "
             "(bench/cache); the ceiling is a real encode, so ratios above 1 are expected."
         )
     for label, s in sorted(watch.seconds.items(), key=lambda kv: -kv[1]):
         t.add(Figure(f"  stage: {label}", s, "s", "fresh index total", secs))
-    tokens = _stage_breakdown(indexer, files)
+    # Preparation is a few percent of the index; on cached tiers a third pass over the files
+    # would only lengthen `make bench`.
+    tokens = {} if t.cached else _stage_breakdown(indexer, files)
     for label, s in tokens.items():
         t.add(Figure(f"    prepare: {label}", s, "s", "fresh index total", secs))
+    t.add(
+        Figure(
+            "peak RSS while indexing",
+            rss.peak,
+            "MB",
+            "RSS before the run (model loaded)",
+            rss.start,
+            note="bench process, sampled every 20 ms during Indexer.run"
+            + (" (holds the embedding cache too)" if t.cached else ""),
+        )
+    )
 
     _canonical(t, secs, ceiling_rate)
 
@@ -414,7 +499,7 @@ def section_retrieval(t: Tier) -> None:
     theirs = score(ca_col, lambda m: m.get("file_name", "?"))
     for key in ours:
         t.add(Figure(f"newsdesk {key}", ours[key], "", "canonical", theirs[key]))
-    t.notes.append(
+    t.note(
         f"retrieval: {len(qs)} questions, one per article, each answered by a single generated "
         "sentence placed at a random position; same query vector, Chroma cosine query on each "
         "collection; 'answer in top-5 chunks' needs a top-5 chunk of the right article that "
@@ -469,6 +554,10 @@ def section_reindex(t: Tier) -> None:
 
 def section_batch(t: Tier) -> None:
     """Encode rate by batch size on a sample of the chunk texts, best of interleaved rounds."""
+    if t.cached:
+        # The encoder's rate does not depend on the corpus; the uncached tier measures it.
+        t.note("batch size sweep: skipped on cached tiers (see the uncached tier).")
+        return
     print(f"[{t.n}] encode batch size sweep", flush=True)
     texts = t.chunk_texts[:: max(1, len(t.chunk_texts) // 128)][:128]
     model = shared_embedder(t.settings.embed_batch_size).model
@@ -493,16 +582,323 @@ def section_batch(t: Tier) -> None:
         )
 
 
+def _sample(articles: list[GenArticle], limit: int) -> list[GenArticle]:
+    """Up to limit articles spread evenly over the tier (one question each)."""
+    if len(articles) <= limit:
+        return list(articles)
+    step = len(articles) / limit
+    return [articles[int(i * step)] for i in range(limit)]
+
+
+def _pct(values: list[float], q: float) -> float:
+    """The q-th percentile of values."""
+    return float(np.percentile(np.array(values), q))
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """Whether needle occurs in haystack, whitespace-insensitive."""
+    return " ".join(needle.split()) in " ".join(haystack.split())
+
+
 def section_ask(t: Tier) -> None:
-    """ask() latency: a hook for the answering layer, skipped until assistant provides it."""
-    try:
-        import assistant.answer  # noqa: F401  # the lead adds this module
-    except ImportError:
-        t.notes.append("ask() latency: not measured yet (assistant.answer is not there).")
-        return
-    # To add: build the assistant on t.settings, warm it with one question, then time
-    # ask() on the generated questions (a.question for a in t.articles) and report p50/p95
-    # beside the retrieval-only latency of the same questions.
+    """Warm ask() latency split by stage, beside the bare retrieval floor, and its accuracy."""
+    from assistant.service import Assistant
+    from index.store import chroma_client, read_pointer
+
+    print(f"[{t.n}] warm ask() latency and accuracy", flush=True)
+    assistant = Assistant(t.settings)
+    start = time.perf_counter()
+    assistant.warm()
+    warm_s = time.perf_counter() - start
+    encoder = assistant.embedder
+    pointer = read_pointer(t.settings.index_dir)
+    assert pointer is not None
+    collection = chroma_client(t.settings, for_reading=True).get_collection(
+        pointer.collection, embedding_function=None
+    )
+    k = t.settings.top_k
+
+    def floor(question: str) -> None:
+        collection.query(query_embeddings=[encoder.embed_query(question)], n_results=k)
+
+    qs = _sample(t.articles, ASK_QUESTIONS)
+    # One untimed round of each path: first calls pay for lazy imports and caches.
+    floor(qs[0].question)
+    assistant.ask(qs[0].question)
+    floor_ms: list[float] = []
+    stage: dict[str, list[float]] = {"total": [], "retrieval": [], "answer": [], "before": []}
+    answered = correct = 0
+    # Floor and ask() alternate question by question, so load drift on a shared machine hits
+    # both alike.
+    for a in qs:
+        s = time.perf_counter()
+        floor(a.question)
+        floor_ms.append((time.perf_counter() - s) * 1000)
+        answer = assistant.ask(a.question)
+        tm = answer.timings_ms
+        for key in ("total", "retrieval", "answer"):
+            stage[key].append(tm[key])
+        stage["before"].append(tm["total"] - tm["retrieval"] - tm["answer"])
+        answered += answer.answered
+        correct += answer.answered and _contains(answer.text, a.answer)
+    # The reference for accuracy: how often the floor's own top-k holds the answer sentence.
+    res = collection.query(
+        query_embeddings=encoder.embed([a.question for a in qs]).tolist(),
+        n_results=k,
+        include=["documents"],
+    )
+    in_floor = sum(
+        any(_contains(d, a.answer) for d in docs)
+        for a, docs in zip(qs, res["documents"], strict=True)
+    )
+    n = len(qs)
+    enc = type(encoder).__name__
+    f50, f95 = _pct(floor_ms, 50), _pct(floor_ms, 95)
+    floor_ref = f"floor: query embed ({enc}) + Chroma top-{k}"
+    t.add(
+        Figure("ask() warm p50", _pct(stage["total"], 50), "ms", f"{floor_ref} p50", f50),
+        Figure("ask() warm p95", _pct(stage["total"], 95), "ms", f"{floor_ref} p95", f95),
+        Figure("  retrieval (hybrid) p50", _pct(stage["retrieval"], 50), "ms", "floor p50", f50),
+        Figure("  retrieval (hybrid) p95", _pct(stage["retrieval"], 95), "ms", "floor p95", f95),
+        Figure(
+            "  answer composition p50",
+            _pct(stage["answer"], 50),
+            "ms",
+            "ask() p50",
+            _pct(stage["total"], 50),
+        ),
+        Figure(
+            "  answer composition p95",
+            _pct(stage["answer"], 95),
+            "ms",
+            "ask() p95",
+            _pct(stage["total"], 95),
+        ),
+        Figure(
+            "  question analysis + index check p50",
+            _pct(stage["before"], 50),
+            "ms",
+            "ask() p50",
+            _pct(stage["total"], 50),
+        ),
+        Figure("ask() answered", answered / n, "", note=f"{n} generated questions"),
+        Figure(
+            "ask() accuracy",
+            correct / n,
+            "",
+            f"answer sentence in the floor's top-{k} chunks",
+            in_floor / n,
+            note="answered and the answer text contains the expected answer",
+        ),
+        Figure("Assistant.warm()", warm_s, "s", note="model + index view load, in-process"),
+    )
+    t.note(
+        f"ask(): {n} questions spread over the tier, warm, one at a time; each question's floor "
+        f"call (the same {enc} query encoder, then Chroma collection.query top-{k} on the live "
+        "collection) runs just before its ask(). timings_ms splits ask() into retrieval (dense + "
+        "BM25 + fusion), answer composition, and what comes before retrieval."
+    )
+
+
+def _child_peak(cmd: list[str]) -> tuple[float, float | None, subprocess.CompletedProcess[str]]:
+    """Run cmd as a fresh process: (wall seconds, peak RSS in MB or None, the result)."""
+    import resource
+    import tempfile
+
+    timer = Path("/usr/bin/time")
+    with tempfile.NamedTemporaryFile(suffix=".rss") as fh:
+        full = [str(timer), "-f", "%M", "-o", fh.name, *cmd] if timer.is_file() else cmd
+        start = time.perf_counter()
+        done = subprocess.run(full, capture_output=True, text=True, env=_child_env())
+        wall = time.perf_counter() - start
+        peak: float | None = None
+        if timer.is_file():
+            with contextlib.suppress(ValueError, IndexError):
+                peak = int(Path(fh.name).read_text().split()[-1]) * 1024 / 1e6
+        else:
+            # Without GNU time: the peak of every child so far, an upper bound for this one.
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
+    return wall, peak, done
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of child processes: this one's, offline, repo importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH.parent), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def section_cold(t: Tier) -> None:
+    """Cold `newsdesk ask` as a fresh process, beside importing sentence-transformers alone."""
+    print(f"[{t.n}] cold start", flush=True)
+    exe = Path(sys.executable).parent / "newsdesk"
+    cli = [str(exe)] if exe.is_file() else [sys.executable, "-m", "assistant"]
+    a = t.articles[len(t.articles) // 2]
+    ask_cmd = [*cli, "ask", a.question, "--index-dir", str(t.settings.index_dir)]
+    import_cmd = [sys.executable, "-c", "import sentence_transformers"]
+    asks: list[tuple[float, float | None]] = []
+    imports: list[tuple[float, float | None]] = []
+    right = 0
+    # Interleaved, so both see the same load; the page cache is warm for both after round one.
+    for _ in range(COLD_RUNS):
+        wall, peak, done = _child_peak(ask_cmd)
+        assert done.returncode == 0, done.stderr[-2000:]
+        right += _contains(done.stdout, a.answer)
+        asks.append((wall, peak))
+        wall, peak, done = _child_peak(import_cmd)
+        imports.append((wall, peak))
+    ask_wall = float(np.median([w for w, _ in asks]))
+    imp_wall = float(np.median([w for w, _ in imports]))
+    ask_peak = max((p for _, p in asks if p is not None), default=0.0)
+    imp_peak = max((p for _, p in imports if p is not None), default=0.0)
+    t.add(
+        Figure(
+            f"cold newsdesk ask, wall (median of {COLD_RUNS})",
+            ask_wall,
+            "s",
+            "python -c 'import sentence_transformers'",
+            imp_wall,
+            note=f"runs {', '.join(f'{w:.2f}' for w, _ in asks)} s; "
+            f"answer right in {right}/{COLD_RUNS}",
+        ),
+        Figure("cold newsdesk ask, wall", ask_wall, "s", "target", COLD_TARGET_S),
+        Figure(
+            "cold newsdesk ask, peak RSS",
+            ask_peak,
+            "MB",
+            "python -c 'import sentence_transformers'",
+            imp_peak,
+            note="/usr/bin/time %M" if Path("/usr/bin/time").is_file() else "RUSAGE_CHILDREN",
+        ),
+    )
+
+
+def _du(path: Path) -> float:
+    """Bytes under path, in MB (apparent size of the files)."""
+    if not path.exists():
+        return 0.0
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def section_scale(t: Tier) -> None:
+    """Index size on disk, index view load time, and the memory of a querying process."""
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from assistant.retrieval import IndexView
+    from assistant.service import query_encoder
+    from index.store import ArticleDB
+
+    print(f"[{t.n}] scale: disk, load, memory", flush=True)
+    index = t.settings.index_dir
+    corpus_mb = _du(t.corpus)
+    t.add(
+        Figure("index size on disk", _du(index), "MB", "corpus files", corpus_mb),
+        Figure("  chroma", _du(index / "chroma"), "MB", "corpus files", corpus_mb),
+        Figure("  builds (SQLite)", _du(index / "builds"), "MB", "corpus files", corpus_mb),
+    )
+    # IndexView.refresh() on a fresh view: what a process pays before its first answer, and
+    # what every process pays again after each index update.
+    encoder = query_encoder(t.settings)
+    watch = Stopwatch()
+    loads: list[float] = []
+    with (
+        watch.patch(ArticleDB, "chunk_rows", "SQLite chunk rows"),
+        watch.patch(BM25Retriever, "from_defaults", "BM25 build"),
+    ):
+        for _ in range(LOAD_RUNS):
+            view = IndexView(t.settings, encoder)
+            start = time.perf_counter()
+            view.refresh()
+            loads.append(time.perf_counter() - start)
+    load = float(np.median(loads))
+    chunks = len(view.chunk_order)
+    t.add(
+        Figure(
+            f"IndexView.refresh() load (median of {LOAD_RUNS})",
+            load,
+            "s",
+            note=f"{chunks:,} chunks; runs {', '.join(f'{x:.2f}' for x in loads)} s",
+        )
+    )
+    for label, s in sorted(watch.seconds.items(), key=lambda kv: -kv[1]):
+        t.add(Figure(f"  load: {label}", s / LOAD_RUNS, "s", "load", load))
+    # A separate process loads the Assistant and answers questions: its peak RSS is the
+    # querying footprint without the bench's torch model, corpus and canonical run.
+    qs = _sample(t.articles, QUERY_CHILD_QUESTIONS)
+    qfile = t.root / "questions.jsonl"
+    qfile.write_text(
+        "".join(json.dumps({"question": a.question, "answer": a.answer}) + "\n" for a in qs),
+        encoding="utf-8",
+    )
+    cmd = [sys.executable, "-m", "bench.run", "--query-child", str(index), str(qfile)]
+    wall, peak, done = _child_peak(cmd)
+    assert done.returncode == 0, done.stderr[-2000:]
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    t.add(
+        Figure(
+            "peak RSS while querying",
+            peak if peak is not None else child["maxrss_mb"],
+            "MB",
+            "target",
+            MEMORY_TARGET_MB,
+            note=f"fresh process: load the Assistant, answer {len(qs)} questions; "
+            f"RSS {child['rss_imports_mb']:.0f} MB after imports, "
+            f"{child['rss_loaded_mb']:.0f} MB after warm()",
+        ),
+        Figure(
+            "  of which the loaded index view and model",
+            child["rss_loaded_mb"] - child["rss_imports_mb"],
+            "MB",
+            "peak RSS while querying",
+            peak if peak is not None else child["maxrss_mb"],
+        ),
+        Figure(
+            "  first Assistant.warm() in a fresh process",
+            child["warm_s"],
+            "s",
+            "IndexView.refresh() load",
+            load,
+            note="imports of the retrieval stack, model load, index view load",
+        ),
+        Figure(
+            "  ask() p50 in that process",
+            child["p50_ms"],
+            "ms",
+            note=f"accuracy {child['accuracy']:.3f}; whole child {wall:.1f} s",
+        ),
+    )
+
+
+def query_child(index_dir: Path, questions: Path) -> int:
+    """Child mode: load the Assistant on index_dir, answer the questions, print JSON stats."""
+    import resource
+
+    from assistant.service import Assistant
+
+    offline_env()
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    rss_imports = rss_mb()
+    assistant = Assistant(NewsdeskSettings(index_dir=index_dir, collection_prefix="bench"))
+    start = time.perf_counter()
+    assistant.warm()
+    warm_s = time.perf_counter() - start
+    rss_loaded = rss_mb()
+    totals: list[float] = []
+    correct = 0
+    for row in rows:
+        answer = assistant.ask(row["question"])
+        totals.append(answer.timings_ms["total"])
+        correct += answer.answered and _contains(answer.text, row["answer"])
+    stats = {
+        "rss_imports_mb": rss_imports,
+        "rss_loaded_mb": rss_loaded,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+        "warm_s": warm_s,
+        "p50_ms": _pct(totals, 50),
+        "accuracy": correct / max(1, len(rows)),
+    }
+    print(json.dumps(stats))
+    return 0
 
 
 # Sections run in this order; each may read what the earlier ones left on the Tier.
@@ -512,6 +908,8 @@ SECTIONS: list[tuple[str, Section]] = [
     ("reindex", section_reindex),
     ("batch", section_batch),
     ("ask", section_ask),
+    ("cold", section_cold),
+    ("scale", section_scale),
 ]
 
 
@@ -554,14 +952,26 @@ def machine() -> dict[str, str]:
     }
 
 
-def run_tier(n: int, seed: int, batch_size: int, sections: list[str]) -> Tier:
-    """Generate a tier's corpus and run the chosen sections on it."""
+def run_tier(
+    n: int, seed: int, batch_size: int, sections: list[str], cache: bool | None, reuse: bool
+) -> Tier:
+    """Generate a tier's corpus and run the chosen sections on it.
+
+    With reuse, the tier's corpus and index from an earlier run stay, and the figures of the
+    sections not chosen now are taken from that run's figures.json.
+    """
     root = WORK / f"tier{n}"
-    _rmtree(root)
     corpus = root / "articles"
+    saved_path = root / "figures.json"
     articles = generate(n, seed)
-    write_articles(corpus, articles)
-    cached = n >= CACHE_MIN_ARTICLES
+    saved: dict[str, Any] = {}
+    if reuse and (root / "index").is_dir():
+        if saved_path.is_file():
+            saved = json.loads(saved_path.read_text(encoding="utf-8"))
+    else:
+        _rmtree(root)
+        write_articles(corpus, articles)
+    cached = n >= CACHE_MIN_ARTICLES if cache is None else cache
     embedder: Embedder = CachingEmbedder(batch_size) if cached else shared_embedder(batch_size)
     settings = NewsdeskSettings(
         index_dir=root / "index", collection_prefix="bench", embed_batch_size=batch_size
@@ -569,23 +979,223 @@ def run_tier(n: int, seed: int, batch_size: int, sections: list[str]) -> Tier:
     tier = Tier(n, seed, root, corpus, articles, embedder, settings, cached)
     words = sum(len(a.content.split()) for a in articles)
     print(f"[{n}] corpus: {n} articles, {words:,} words in {corpus}", flush=True)
-    tier.notes.append(f"corpus: {n} articles, {words:,} words, seed {seed}")
+    tier.section = "corpus"
+    tier.note(f"corpus: {n} articles, {words:,} words, seed {seed}")
+    if cached and isinstance(embedder, CachingEmbedder):
+        known = len(embedder.vectors)
+        print(f"[{n}] embedding cache: {known:,} vectors in {embedder.path}", flush=True)
+        # About six chunks per article; a cache short of that embeds the rest for real.
+        if known < n * 5:
+            print(
+                f"[{n}] NOTE: the embedding cache holds {known:,} vectors and this tier needs about "
+                f"{n * 6:,}: the missing ones are embedded for real now (15-30 chunks/s on 2 idle "
+                f"cores: roughly {(n * 6 - known) / 30 / 60:.0f}-{(n * 6 - known) / 15 / 60:.0f} "
+                "min) and kept for later runs. To fill it alone: "
+                f"python -m bench.run --tiers {n} --sections indexing",
+                flush=True,
+            )
     try:
         for name, fn in SECTIONS:
+            tier.section = name
             if name in sections:
                 fn(tier)
+            elif name in saved:
+                # Figures of an earlier run on the same corpus and index, kept as they were.
+                for f in saved[name]["figures"]:
+                    tier.figures.append(Figure(**f))
+                    tier.by_section.setdefault(name, {"figures": [], "notes": []})[
+                        "figures"
+                    ].append(Figure(**f))
+                for text in saved[name]["notes"]:
+                    tier.note(text)
     finally:
         if isinstance(embedder, CachingEmbedder):
-            tier.notes.append(
+            tier.section = "cache"
+            tier.note(
                 f"embedding cache: {embedder.hits} hits, {embedder.misses} misses "
                 f"({embedder.path.name})"
             )
             embedder.save()
+        saved_path.parent.mkdir(parents=True, exist_ok=True)
+        saved_path.write_text(
+            json.dumps(
+                {
+                    name: {
+                        "figures": [asdict(f) for f in part["figures"]],
+                        "notes": part["notes"],
+                    }
+                    for name, part in tier.by_section.items()
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     return tier
 
 
+def _num(f: Figure | None) -> float | None:
+    """A figure's numeric value, or None."""
+    return float(f.value) if f is not None and isinstance(f.value, int | float) else None
+
+
+def _count(f: Figure | None) -> int | None:
+    """The leading count in a figure's note ("1171 chunks" -> 1171)."""
+    with contextlib.suppress(AttributeError, ValueError, IndexError):
+        return int(f.note.split()[0].replace(",", ""))  # type: ignore[union-attr]
+    return None
+
+
+def scale_rows(tiers: list[Tier]) -> list[str]:
+    """Markdown rows: how each figure grows from the smallest tier to the largest."""
+    rows = [
+        ("ask() warm p50", "ms"),
+        ("ask() warm p95", "ms"),
+        ("retrieval (hybrid) p50", "ms"),
+        ("answer composition p50", "ms"),
+        ("IndexView.refresh() load (median of 3)", "s"),
+        ("index size on disk", "MB"),
+        ("peak RSS while indexing", "MB"),
+        ("peak RSS while querying", "MB"),
+        ("ask() accuracy", ""),
+    ]
+    head = " | ".join(f"{t.n:,} articles" for t in tiers)
+    out = [f"| figure | {head} | largest / smallest |", "|---|" + "---:|" * (len(tiers) + 1)]
+    for name, unit in rows:
+        vals = [_num(t.get(name)) for t in tiers]
+        cells = " | ".join(Figure("", v if v is not None else "–").fmt(v or "–") for v in vals)
+        ratio = f"{vals[-1] / vals[0]:.2f}×" if vals[0] and vals[-1] is not None else ""
+        out.append(f"| {name} {f'({unit})' if unit else ''} | {cells} | {ratio} |")
+    floors = [t.get("ask() warm p50") for t in tiers]
+    cells = " | ".join(Figure("", 0).fmt(f.ref_value) if f else "–" for f in floors)
+    out.append(f"| floor (query embed + Chroma top-k) p50 (ms) | {cells} | |")
+    return out
+
+
+def _verdict(ok: bool | None, text: str) -> str:
+    """A table cell: met / missed / not measured, then the figures."""
+    if ok is None:
+        return f"not measured — {text}"
+    return f"**{'met' if ok else 'MISSED'}** — {text}"
+
+
+def target_rows(tiers: list[Tier]) -> list[str]:
+    """Markdown rows: each issue-5 target, met or missed by how much, why, what would close it."""
+    whole = [t for t in tiers if not t.cached] or tiers
+    t1k = min(whole, key=lambda t: abs(t.n - 1000))
+    big = max(tiers, key=lambda t: t.n)
+    at = f"{big.n:,}" + ("" if big.n >= 10_000 else "; the 10k tier was not run")
+    out = ["| target | result | why, and what would close it |", "|---|---|---|"]
+
+    idx = t1k.get("newsdesk chunks/s")
+    r = idx.value / idx.ref_value if idx and idx.ref_value else None  # type: ignore[operator]
+    if t1k.cached:
+        # A tier indexed from the embedding cache is not encode-bound: no verdict from it.
+        r = idx = None
+    emb = _num(t1k.get("stage: embedding"))
+    fresh = _num(t1k.get("newsdesk fresh index"))
+    chunks = _count(t1k.get("newsdesk fresh index"))
+    why = ""
+    if r is not None and emb and fresh and chunks and idx and idx.ref_value:
+        why = (
+            f"Embedding is {emb / fresh:.0%} of the fresh index; inside the index it ran at "
+            f"{chunks / emb:.1f} chunks/s = {chunks / emb / idx.ref_value:.2f}× the ceiling, "
+            "so the gap is the encoder under the machine's load plus "
+            f"{fresh - emb:.1f} s of reading, chunking and Chroma writes. "
+            "The ceiling is bracketed (before/after) because other work shares the 2 cores."
+        )
+    out.append(
+        f"| indexing ≥ 90% of raw encode ceiling ({t1k.n:,}) | "
+        + _verdict(None if r is None else r >= 0.9, f"{r:.2f}× of the ceiling" if r else "")
+        + f" | {why} |"
+    )
+
+    art = next((f for f in t1k.figures if f.name == "newsdesk articles/s" and f.reference), None)
+    art = None if t1k.cached else art
+    q = t1k.get("newsdesk answer in top-5 chunks")
+    rc = art.value / art.ref_value if art and art.ref_value else None  # type: ignore[operator]
+    canon = _count(t1k.get("canonical fresh index"))
+    over = _num(t1k.get("canonical chunks over the 256-piece window"))
+    why = ""
+    if rc is not None and chunks and canon:
+        why = (
+            f"newsdesk embeds {chunks:,} chunks, the canonical pipeline {canon:,} "
+            f"({chunks / canon:.1f}× fewer), but {over or 0:.0f}% of the canonical chunks "
+            "overflow MiniLM's 256-piece window, so the model reads only their first 256 pieces "
+            "and the rest of the text is never embedded: that is why its retrieval is worse. "
+            "Per chunk both run near the encoder's rate, so at equal quality 2× its articles/s "
+            f"needs an encoder ~{2 / rc:.1f}× faster than today's (int8 ONNX is the candidate; "
+            "see the int8 note below)."
+        )
+    quality = f"; answer in top-5 chunks {q.value:.3f} vs {q.ref_value:.3f}" if q else ""
+    out.append(
+        f"| ≥ 2× canonical articles/s at equal or better quality ({t1k.n:,}) | "
+        + _verdict(
+            None if rc is None else rc >= 2 and bool(q and q.ratio and q.value >= q.ref_value),  # type: ignore[operator]
+            f"{rc:.2f}× canonical articles/s{quality}" if rc is not None else "",
+        )
+        + f" | {why} |"
+    )
+
+    re_s = _num(t1k.get("re-index, unchanged corpus"))
+    re_n = _num(t1k.get("chunks embedded (must be 0)"))
+    out.append(
+        f"| unchanged re-index: 0 embeds, < 2 s ({t1k.n:,}) | "
+        + _verdict(
+            None if re_s is None else re_s < 2 and re_n == 0,
+            f"{re_s:.2f} s, {re_n:.0f} chunks embedded" if re_s is not None else "",
+        )
+        + " | File hashes match, so nothing is read past the hash, split or embedded. |"
+    )
+
+    p50, p95 = _num(big.get("ask() warm p50")), _num(big.get("ask() warm p95"))
+    ret = _num(big.get("retrieval (hybrid) p50"))
+    f50 = big.get("ask() warm p50")
+    why = ""
+    if p50 is not None and ret is not None and f50 and f50.ref_value:
+        why = (
+            f"Retrieval is {ret / p50:.0%} of p50; the floor alone (query embed + Chroma) is "
+            f"{f50.ref_value:.1f} ms. See the scale table for growth with corpus size."
+        )
+    out.append(
+        f"| warm ask() p50 < 50 ms and p95 < 150 ms ({at}) | "
+        + _verdict(
+            None if p50 is None or p95 is None else p50 < 50 and p95 < 150,
+            f"p50 {p50:.1f} ms ({p50 / 50:.2f}× the bar), p95 {p95:.1f} ms ({p95 / 150:.2f}×)"
+            if p50 is not None and p95 is not None
+            else "",
+        )
+        + f" | {why} |"
+    )
+
+    cold = next((f for f in big.figures if f.name.startswith("cold newsdesk ask, wall (")), None)
+    cold_v = _num(cold)
+    out.append(
+        f"| cold `newsdesk ask` < 4 s ({big.n:,}) | "
+        + _verdict(
+            None if cold_v is None else cold_v < COLD_TARGET_S,
+            f"{cold_v:.2f} s ({cold_v / COLD_TARGET_S:.2f}× the bar; importing "
+            f"sentence-transformers alone takes {cold.ref_value:.2f} s)"  # type: ignore[union-attr]
+            if cold_v is not None
+            else "",
+        )
+        + " | Queries embed with the ONNX copy of the model (onnxruntime + tokenizers), so the "
+        "CLI never imports torch or sentence-transformers. |"
+    )
+
+    mem = _num(big.get("peak RSS while querying"))
+    out.append(
+        f"| < 1.5 GB peak while querying ({at}) | "
+        + _verdict(
+            None if mem is None else mem < MEMORY_TARGET_MB,
+            f"{mem:,.0f} MB ({mem / MEMORY_TARGET_MB:.2f}× the bar)" if mem is not None else "",
+        )
+        + " | A fresh process: Assistant load, warm(), 100 questions; peak by /usr/bin/time. |"
+    )
+    return out
+
+
 def write_results(path: Path, info: dict[str, str], tiers: list[Tier], argv: list[str]) -> None:
-    """Write the results as Markdown tables, one per tier."""
+    """Write the results as Markdown: targets, scale, then one table per tier."""
     lines = [
         "# newsdesk benchmark results",
         "",
@@ -595,6 +1205,17 @@ def write_results(path: Path, info: dict[str, str], tiers: list[Tier], argv: lis
         "",
     ]
     lines += [f"- **{k}**: {v}" for k, v in info.items()]
+    if any(t.cached for t in tiers):
+        lines += [
+            "- **embedding cache**: tiers marked so index with a caching embedder (vectors keyed "
+            "by sha256 of the chunk text, bench/cache/): a hit returns the stored vector, a miss "
+            "encodes for real and is stored. Their indexing figures are not encode-bound; "
+            "every other figure (ask, cold start, disk, memory, load) is measured as usual."
+        ]
+    lines += ["", "## Issue 5 targets", "", *target_rows(tiers)]
+    if len(tiers) > 1:
+        lines += ["", "## Scale", "", *scale_rows(tiers)]
+    lines += EXTRA_NOTES
     for t in tiers:
         lines += [
             "",
@@ -615,9 +1236,39 @@ def write_results(path: Path, info: dict[str, str], tiers: list[Tier], argv: lis
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# Measured once by hand, outside this script (kept here so a regenerated RESULTS.md keeps it).
+EXTRA_NOTES: list[str] = [
+    "",
+    "## int8 ONNX encoder (measured by hand, 2026-11-25, 200-article tier)",
+    "",
+    "The ONNX copy of MiniLM that queries use (exported at index time) was quantized with "
+    "onnxruntime's `quantize_dynamic` (int8 weights) and compared, on the 200-article tier's "
+    "1,171 newsdesk chunks and 200 questions, with the torch model that built the index. "
+    "Nothing was installed into the project venv (onnxruntime.quantization ships with "
+    "onnxruntime). Encode rates are best of 3 interleaved rounds on 160 chunk texts, batch 8, "
+    "on the shared machine, so they are rough.",
+    "",
+    "| variant | encode rate vs torch | cosine to torch (mean / p5 / min) "
+    "| hit@5 | answer in top-5 chunks |",
+    "|---|---:|---|---:|---:|",
+    "| torch fp32 (today's indexer) | 1.00× | 1 | 0.815 | 0.815 |",
+    "| int8, every op, per-tensor | 0.84× | 0.946 / 0.931 / 0.891 | 0.755 | 0.755 |",
+    "| int8, MatMul only, per-channel | 1.47× (1.61× the fp32 ONNX) "
+    "| 0.993 / 0.990 / 0.982 | 0.800 | 0.800 |",
+    "",
+    "The per-channel MatMul-only variant keeps retrieval within 1.5 points (3 of 200 questions) "
+    "and encodes ~1.5× faster; indexing with it would need the chunks re-embedded with the "
+    "same int8 model used for queries. It does not close the 2× canonical target alone (that "
+    "needs ~5× at equal chunking), and the canonical pipeline's retrieval stays far below "
+    "either (0.32 answer-in-top-5 on the same tier).",
+]
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--query-child"]:
+        return query_child(Path(argv[1]), Path(argv[2]))
     parser = argparse.ArgumentParser(description="Benchmark newsdesk indexing.")
     parser.add_argument("--articles", type=int, default=200, help="size of the single tier")
     parser.add_argument("--tiers", help="comma-separated tier sizes, e.g. 1000,10000")
@@ -627,14 +1278,36 @@ def main(argv: list[str] | None = None) -> int:
         "--sections", default=",".join(name for name, _ in SECTIONS), help="which sections"
     )
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument(
+        "--cache",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help=f"embedding cache: auto = tiers of {CACHE_MIN_ARTICLES:,}+ articles only",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep each tier's corpus and index from the last run; sections not chosen keep "
+        "that run's figures",
+    )
     args = parser.parse_args(argv)
     offline_env()
     sizes = [int(x) for x in args.tiers.split(",")] if args.tiers else [args.articles]
     sections = args.sections.split(",")
     info = machine()
+    if args.reuse:
+        for n in sizes:
+            saved = WORK / f"tier{n}" / "figures.json"
+            if saved.is_file():
+                when = datetime.fromtimestamp(saved.stat().st_mtime, UTC)
+                kept = ", ".join(name for name, _ in SECTIONS if name not in sections)
+                info[f"tier {n}: kept from the run of"] = (
+                    f"{when:%Y-%m-%d %H:%M UTC} (sections {kept})"
+                )
     for k, v in info.items():
         print(f"{k}: {v}")
-    tiers = [run_tier(n, args.seed, args.batch_size, sections) for n in sizes]
+    cache = {"auto": None, "on": True, "off": False}[args.cache]
+    tiers = [run_tier(n, args.seed, args.batch_size, sections, cache, args.reuse) for n in sizes]
     write_results(args.out, info, tiers, argv)
     print(f"wrote {args.out}")
     return 0
