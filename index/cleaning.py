@@ -21,6 +21,8 @@ _FURNITURE_LINE = re.compile(
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’')\]]$")
+# Related-story headlines and teasers run shorter than this; story paragraphs rarely do.
+PROSE_MIN_WORDS = 20
 
 
 def _normalise_line(line: str) -> str:
@@ -59,6 +61,11 @@ def _paragraphs(block: list[str]) -> list[str]:
     return paragraphs
 
 
+def _prose(paragraph: str) -> bool:
+    """Whether a paragraph reads as article prose rather than a headline or link list item."""
+    return len(paragraph.split()) >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(paragraph))
+
+
 def _key(paragraph: str) -> str:
     return re.sub(r"\W+", " ", paragraph.casefold()).strip()
 
@@ -66,11 +73,12 @@ def _key(paragraph: str) -> str:
 def clean_text(text: str) -> str:
     """Return the article body without furniture or repeated paragraphs, paragraphs split by blank lines."""
     paragraphs = [p for block in _blocks(text) for p in _paragraphs(block)]
-    # Furniture such as "Most Popular" ends the body only near the end, so a story that quotes
-    # the phrase early on keeps its text.
+    # Furniture such as "Most Popular" ends the body only near the end, and only when what
+    # follows it is not prose: a "Read more:" link line mid-story is followed by more of the
+    # story, which must not be lost.
     cut = len(paragraphs)
     for i in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 12), -1):
-        if _FURNITURE_END.match(paragraphs[i]):
+        if _FURNITURE_END.match(paragraphs[i]) and not any(map(_prose, paragraphs[i + 1 : cut])):
             cut = i
     kept: list[str] = []
     seen: set[str] = set()

@@ -76,6 +76,21 @@ def test_furniture_near_the_end_cuts_the_rest() -> None:
     assert "Celebrity chef" not in cleaned
 
 
+def test_read_more_link_line_near_the_end_keeps_the_story_after_it() -> None:
+    tail = [
+        "Read more:",
+        "Councillors voted 27 to 6 on Sunday to approve the Melwen transit levy, which "
+        "opponents had tried to delay until after the summer.",
+        "A spokesperson for the council said the levy would fund two new tram lines.",
+        "Most Popular",
+        "Celebrity chef opens third restaurant",
+    ]
+    cleaned = clean_text(_story([]) + "\n\n" + "\n\n".join(tail))
+    assert "Councillors voted 27 to 6 on Sunday" in cleaned
+    assert cleaned.endswith("the levy would fund two new tram lines.")
+    assert "Read more" not in cleaned and "Celebrity chef" not in cleaned
+
+
 def test_single_furniture_lines_and_wrapping() -> None:
     text = (
         "The port authority said on Monday that\nthe new crane would arrive in May.\n"
