@@ -10,7 +10,7 @@ from assistant.extract import SPEECH, Span, numbers, people, places
 from assistant.models import Citation, Related
 from assistant.question import Question
 from assistant.templates import render
-from assistant.text import stem, words
+from assistant.text import stem, verb_forms, words
 from assistant.timeexpr import TimeMention, find_times, long_date
 
 _CLAUSE_END = re.compile(r"[;:!?]|\.(?=\s|$)|,\s|\s(?:and|but|while|as|after|before|which)\s")
@@ -31,7 +31,7 @@ def _verb_pos(question: Question, ev: Evidence, after: int = 0) -> int | None:
     entity_stems = {stem(w) for e in question.entities for w in e.split()}
     if question.verb:
         for m in words(ev.text):
-            if m.start() >= after and stem(m.group()) == question.verb:
+            if m.start() >= after and stem(m.group()) in verb_forms(question.verb):
                 return m.start()
     for m in words(ev.text):
         s = stem(m.group())
@@ -177,6 +177,32 @@ def _with_date(text: str, offset: int, time: TimeMention | None) -> str:
     return text[:s] + shown + text[e:]
 
 
+# An object lead runs past "as" and "after" ("named Marta Lind as head coach on Friday").
+_OBJECT_END = re.compile(r"[;:!?]|\.(?=\s|$)|,\s")
+
+
+def _object_lead(text: str, who: Span, time: TimeMention | None, ev: Evidence, n: int) -> str:
+    """'Who did X name?': the sentence's own clause up to past the name, the name in bold."""
+    m = _OBJECT_END.search(text, who.end)
+    end = m.start() if m else len(text.rstrip(".!? "))
+    if time is None:
+        times = find_times(text, ev.article.published)
+        time = next((t for t in times if t.end <= end and t.relative), None)
+    edits = [(who.start, who.end, f"**{who.text}**")]
+    if (
+        time is not None
+        and time.resolved
+        and time.end <= end
+        and (time.end <= who.start or time.start >= who.end)
+    ):
+        prefix = "on " if time.text.lower().startswith("on ") else ""
+        edits.append((time.start, time.end, f"{prefix}**{time.label}**"))
+    clause = text[:end]
+    for start, stop, shown in sorted(edits, reverse=True):
+        clause = clause[:start] + shown + clause[stop:]
+    return render("lead", "object", clause=clause, cite=f"[{n}]")
+
+
 def lead_line(question: Question, parts: list[Part]) -> str:
     """The first line: the entity, date or number asked for, in words cut from the evidence."""
     main = parts[0]
@@ -202,6 +228,8 @@ def lead_line(question: Question, parts: list[Part]) -> str:
         if speaker:
             return render("lead", "count_attributed", clause=clause, speaker=speaker, cite=f"[{n}]")
         return render("lead", "count", clause=clause, cite=f"[{n}]")
+    if question.asks_object and "who" in found and found["who"][1] == n:
+        return _object_lead(text, found["who"][0], time, ev, n)
     subject: Span | None = None
     if "who" in found:
         who, who_n = found["who"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.question import Question
-from assistant.text import stem, words
+from assistant.text import stem, verb_forms, words
 from index.articles import Article
 
 _CAPTION = re.compile(
@@ -87,9 +87,13 @@ def _entities_present(question: Question, here: set[str], around: set[str]) -> b
 def score_sentence(question: Question, article: Article, i: int, rank: int) -> Evidence:
     """How well sentence i of an article (with title and neighbours) covers the question."""
     text = article.sentence_text(i)
-    tokens = sentence_stems(text)
+    # A paraphrase of the question's verb counts as the verb itself ("named" for "appoint").
+    forms = verb_forms(question.verb) - {question.verb}
+    tokens = [(question.verb if s in forms else s, a, b) for s, a, b in sentence_stems(text)]
     here = {s for s, _, _ in tokens}
     around = _context_stems(article, i)
+    if forms & around:
+        around.add(question.verb)
     entity_stems = {stem(w) for e in question.entities for w in e.split()}
     total = question.total_weight
     got = 0.0
