@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,10 @@ def _text_file(text: str, path: str) -> RawArticle:
     return from_fields(fields, path)
 
 
+# A line of prose: at least eight words ending like a sentence.
+_SENTENCE = re.compile(r"^(?:\S+\s+){7,}\S+[.!?\"”’)]\s*$")
+
+
 def _html_file(text: str, path: str) -> RawArticle:
     try:
         import trafilatura
@@ -157,6 +162,11 @@ def _html_file(text: str, path: str) -> RawArticle:
     if not extracted:
         raise ArticleError("no article text found in the HTML page")
     doc = json.loads(extracted)
+    body = doc.get("text") or doc.get("raw_text") or ""
+    # A page of menus and links (an index page, a cookie wall) still extracts to a few short
+    # lines; without one sentence of prose it is not an article.
+    if not any(_SENTENCE.search(line) for line in body.splitlines()):
+        raise ArticleError("no article text in the HTML page (only menus or link lists)")
     return from_fields(
         {
             "text": doc.get("text") or doc.get("raw_text"),

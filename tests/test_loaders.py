@@ -108,6 +108,24 @@ def test_html_news_page(formats_dir: dict[str, Path]) -> None:
     assert "<p>" not in article.text and "<" not in article.text
 
 
+def test_html_page_of_only_menus_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    reason = trafilatura_error()
+    if reason:
+        pytest.skip(f"trafilatura cannot be imported in this environment: {reason}")
+    path = tmp_path / "index.html"
+    path.write_text(
+        "<html><head><title>Example News</title></head><body><nav><ul>"
+        '<li><a href="/">Home</a></li><li><a href="/world">World</a></li>'
+        '<li><a href="/sport">Sport</a></li></ul></nav>'
+        "<footer>Copyright 2025 Example News</footer></body></html>"
+    )
+    raws, problems = read_articles(path, MAX)
+    assert raws == []
+    assert [(p.path, p.reason) for p in problems] == [
+        (str(path), "no article text in the HTML page (only menus or link lists)")
+    ]
+
+
 def test_html_without_trafilatura_is_a_problem_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
