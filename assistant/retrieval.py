@@ -108,10 +108,9 @@ class IndexView:
 
     def _load(self, pointer: Pointer) -> None:
         from llama_index.core import VectorStoreIndex
-        from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
+        from index import keyword
         from index.llama_embedding import MiniLMEmbedding
 
         path = build_dir(self.settings.index_dir, pointer.build) / "articles.sqlite"
@@ -125,7 +124,6 @@ class IndexView:
         probe = ArticleDB(path, readonly=True)
         rows = db.chunk_rows()
         chunks: dict[str, ChunkInfo] = {}
-        nodes = []
         for r in rows:
             info = ChunkInfo(
                 r["chunk_id"],
@@ -138,14 +136,6 @@ class IndexView:
                 r["source"],
             )
             chunks[info.chunk_id] = info
-            # The headline is searched with the chunk: it often names who the story is about.
-            nodes.append(
-                TextNode(
-                    id_=info.chunk_id,
-                    text=r["text"],
-                    metadata={"title": r["title"]},
-                )
-            )
         collection = chroma_client(self.settings, for_reading=True).get_collection(
             pointer.collection, embedding_function=None
         )
@@ -153,12 +143,11 @@ class IndexView:
             ChromaVectorStore(chroma_collection=collection),
             embed_model=MiniLMEmbedding(self.embedder),
         )
-        bm25 = None
-        if nodes:
-            built = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
-            # Per-query retrievers built on this index find their nodes through bm25.corpus.
-            bm25 = built.bm25
-            bm25.corpus = built.corpus
+        retriever = keyword.load_or_build(path.parent, revision, rows)
+        # Per-query retrievers built on this index find their nodes through bm25.corpus.
+        bm25 = retriever.bm25 if retriever is not None else None
+        if bm25 is not None:
+            bm25.corpus = retriever.corpus
         doc_freq: dict[str, int] = {}
         if bm25 is not None:
             counts = np.diff(bm25.scores["indptr"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
@@ -192,6 +193,7 @@ class Indexer:
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
                 report.chunks = db.stats()["chunks"]
+                keyword.ensure_saved(db.path.parent, db)
             finally:
                 db.close()
             if fresh:
