@@ -448,7 +448,7 @@ def section_retrieval(t: Tier) -> None:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from index.store import ArticleDB, build_dir, read_pointer
+    from index.store import ArticleDB, build_dir, chroma_client, read_pointer
 
     print(f"[{t.n}] retrieval quality", flush=True)
     qs = t.articles if len(t.articles) <= QUESTIONS else t.articles[:: len(t.articles) // QUESTIONS]
@@ -464,8 +464,8 @@ def section_retrieval(t: Tier) -> None:
     }
     db.close()
     settings = ChromaSettings(anonymized_telemetry=False)
-    nd = chromadb.PersistentClient(str(t.settings.index_dir / "chroma"), settings=settings)
-    nd_col = nd.get_collection(pointer.collection)
+    # newsdesk's own client: a second one on the same path with other settings is refused.
+    nd_col = chroma_client(t.settings).get_collection(pointer.collection, embedding_function=None)
     ca = chromadb.PersistentClient(str(t.root / "canonical_chroma"), settings=settings)
     ca_col = ca.get_collection("canonical")
 
