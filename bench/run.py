@@ -559,6 +559,15 @@ def section_batch(t: Tier) -> None:
         t.note("batch size sweep: skipped on cached tiers (see the uncached tier).")
         return
     print(f"[{t.n}] encode batch size sweep", flush=True)
+    if not t.chunk_texts:
+        # A --reuse run without the indexing section: chunk the corpus again for the sample.
+        from index.pipeline import Indexer
+
+        indexer = Indexer(t.settings, embedder=t.embedder)
+        files = sorted(t.corpus.iterdir())[:: max(1, t.n // 100)]
+        t.chunk_texts = [
+            c.text for f in files for _, chunks, _ in indexer.prepare_file(f)[0] for c in chunks
+        ]
     texts = t.chunk_texts[:: max(1, len(t.chunk_texts) // 128)][:128]
     model = shared_embedder(t.settings.embed_batch_size).model
     rates: dict[int, list[float]] = {}
