@@ -122,7 +122,7 @@ class IndexView:
         db.conn.execute("BEGIN")
         revision = db.revision()
         probe = ArticleDB(path, readonly=True)
-        rows = db.chunk_rows()
+        rows = db.chunk_rows(with_text=False)
         chunks: dict[str, ChunkInfo] = {}
         for r in rows:
             info = ChunkInfo(
@@ -143,7 +143,7 @@ class IndexView:
             ChromaVectorStore(chroma_collection=collection),
             embed_model=MiniLMEmbedding(self.embedder),
         )
-        retriever = keyword.load_or_build(path.parent, revision, rows)
+        retriever = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
         # Per-query retrievers built on this index find their nodes through bm25.corpus.
         bm25 = retriever.bm25 if retriever is not None else None
         if bm25 is not None:

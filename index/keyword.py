@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from index.store import ArticleDB
 
 FOLDER = "bm25"
+Rows = Sequence["sqlite3.Row | dict[str, Any]"]
 META = "newsdesk.json"
 
 
@@ -51,7 +52,7 @@ def _digest(chunk_ids: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(chunk_ids).encode()).hexdigest()
 
 
-def build(rows: Sequence[sqlite3.Row | dict[str, Any]]) -> BM25Retriever | None:
+def build(rows: Rows) -> BM25Retriever | None:
     """A BM25 retriever over chunk rows (in row order), or None when there are none."""
     if not rows:
         return None
@@ -116,13 +117,12 @@ def save(
 
 
 def load_or_build(
-    build_path: Path, revision: int, rows: Sequence[sqlite3.Row]
+    build_path: Path, revision: int, ids: Sequence[str], rows_with_text: Callable[[], Rows]
 ) -> BM25Retriever | None:
-    """The saved index if it matches the rows, else one built now (and saved if possible)."""
-    ids = [r["chunk_id"] for r in rows]
-    retriever = load(build_path, revision, ids) if rows else None
-    if retriever is None:
-        retriever = build(rows)
+    """The saved index for these chunk ids, else one built now (and saved if possible)."""
+    retriever = load(build_path, revision, ids) if ids else None
+    if retriever is None and ids:
+        retriever = build(rows_with_text())
         if retriever is not None:
             # A read-only or full disk only costs the next process the same build.
             with contextlib.suppress(OSError):
@@ -132,11 +132,10 @@ def load_or_build(
 
 def ensure_saved(build_path: Path, db: ArticleDB) -> None:
     """Save the index for the store's current revision, so the first question need not build it."""
-    rows = db.chunk_rows()
-    ids = [r["chunk_id"] for r in rows]
-    if not rows or load(build_path, db.revision(), ids) is not None:
+    ids = [r["chunk_id"] for r in db.chunk_rows(with_text=False)]
+    if not ids or load(build_path, db.revision(), ids) is not None:
         return
-    retriever = build(rows)
+    retriever = build(db.chunk_rows())
     if retriever is not None:
         with contextlib.suppress(OSError):
             save(retriever, build_path, db.revision(), ids)

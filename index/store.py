@@ -223,14 +223,15 @@ class ArticleDB:
         for row in self.conn.execute("SELECT * FROM articles ORDER BY published, article_id"):
             yield _row_to_article(row)
 
-    def chunk_rows(self) -> list[sqlite3.Row]:
-        """Every chunk with the article fields retrieval needs."""
+    def chunk_rows(self, with_text: bool = True) -> list[sqlite3.Row]:
+        """Every chunk with the article fields retrieval needs (and its text, if asked)."""
+        # SQLite's substr counts characters from 1, as Python's slices count from 0; the slice
+        # is cut here so a chunk row does not carry its whole article. Without it the rows
+        # load in about half the time, which a process with a saved BM25 index does not need.
+        text = ', substr(a.text, c.start + 1, c."end" - c.start) AS text' if with_text else ""
         return self.conn.execute(
             'SELECT c.chunk_id, c.article_id, c.start, c."end", c.first_sentence, '
-            # SQLite's substr counts characters from 1, as Python's slices count from 0; the
-            # slice is cut here so a chunk row does not carry its whole article.
-            "c.last_sentence, a.title, a.published, a.source, "
-            'substr(a.text, c.start + 1, c."end" - c.start) AS text '
+            f"c.last_sentence, a.title, a.published, a.source{text} "
             "FROM chunks c JOIN articles a USING (article_id) ORDER BY c.chunk_id"
         ).fetchall()
 
