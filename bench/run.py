@@ -1186,7 +1186,10 @@ def target_rows(tiers: list[Tier]) -> list[str]:
             None if re_s is None else re_s < 2 and re_n == 0,
             f"{re_s:.2f} s, {re_n:.0f} chunks embedded" if re_s is not None else "",
         )
-        + " | File hashes match, so nothing is read past the hash, split or embedded. |"
+        + " | File hashes match, so nothing is read past the hash, split or embedded. What "
+        "is left is opening the Chroma store and checking it for vectors an interrupted run "
+        "left behind, every run; a mark in the article store saying the last run ended "
+        "cleanly would let an unchanged run skip Chroma altogether. |"
     )
 
     p50, p95 = _num(big.get("ask() warm p50")), _num(big.get("ask() warm p95"))
