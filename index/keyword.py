@@ -133,9 +133,4 @@ def load_or_build(
 def ensure_saved(build_path: Path, db: ArticleDB) -> None:
     """Save the index for the store's current revision, so the first question need not build it."""
     ids = [r["chunk_id"] for r in db.chunk_rows(with_text=False)]
-    if not ids or load(build_path, db.revision(), ids) is not None:
-        return
-    retriever = build(db.chunk_rows())
-    if retriever is not None:
-        with contextlib.suppress(OSError):
-            save(retriever, build_path, db.revision(), ids)
+    load_or_build(build_path, db.revision(), ids, db.chunk_rows)
