@@ -66,12 +66,20 @@ def build(rows: Rows) -> BM25Retriever | None:
     return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
 
 
+def _saved_for(path: Path, revision: int, chunk_ids: Sequence[str]) -> bool:
+    """Whether the save in this folder says it was made for this revision and chunk order."""
+    try:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta == {"revision": revision, "chunks": len(chunk_ids), "ids": _digest(chunk_ids)}
+
+
 def load(build_path: Path, revision: int, chunk_ids: Sequence[str]) -> BM25Retriever | None:
     """The saved index for exactly this revision and chunk order, or None."""
     path = build_path / FOLDER / f"r{revision}"
     try:
-        meta = json.loads((path / META).read_text(encoding="utf-8"))
-        if meta != {"revision": revision, "chunks": len(chunk_ids), "ids": _digest(chunk_ids)}:
+        if not _saved_for(path, revision, chunk_ids):
             return None
         from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -133,4 +141,8 @@ def load_or_build(
 def ensure_saved(build_path: Path, db: ArticleDB) -> None:
     """Save the index for the store's current revision, so the first question need not build it."""
     ids = [r["chunk_id"] for r in db.chunk_rows(with_text=False)]
-    load_or_build(build_path, db.revision(), ids, db.chunk_rows)
+    revision = db.revision()
+    # The meta file is enough here: loading would import llama-index (~1 s) on every unchanged
+    # run, and a save damaged since is caught and replaced by the reader that loads it.
+    if ids and not _saved_for(build_path / FOLDER / f"r{revision}", revision, ids):
+        load_or_build(build_path, revision, ids, db.chunk_rows)

@@ -305,11 +305,6 @@ class Indexer:
         on_progress: ProgressFn | None,
         report: IndexReport,
     ) -> None:
-        from llama_index.core.schema import TextNode
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-        from tqdm import tqdm
-
-        store = ChromaVectorStore(chroma_collection=collection)
         stale = _chunk_ids_of(db, remove + [a.article_id for a, _, _ in pending])
         # Chunk ids derive from the article's content and offsets, so vectors an interrupted
         # run already added for these very chunks are adopted instead of embedded again.
@@ -318,6 +313,35 @@ class Indexer:
         total = len(wanted) - len(present)
         if not self.settings.uses_server:
             _check_free_space(self.settings.index_dir, total)
+        if total:
+            self._embed_and_add(collection, pending, present, total, progress, on_progress, report)
+        # Vectors go in first; then one transaction switches every article of the run at once,
+        # so readers see the index before the run or after it, never a mix. A crash before the
+        # commit leaves only vectors no row vouches for: readers ignore them, the next run
+        # adopts or deletes them.
+        db.replace_articles(remove, pending, file_hashes, {})
+        keep = db.chunk_ids()
+        gone = [cid for cid in stale if cid not in keep]
+        for i in range(0, len(gone), 1000):
+            collection.delete(ids=gone[i : i + 1000])
+
+    def _embed_and_add(
+        self,
+        collection: Any,
+        pending: list[tuple[Article, list[Chunk], str]],
+        present: set[str],
+        total: int,
+        progress: bool | None,
+        on_progress: ProgressFn | None,
+        report: IndexReport,
+    ) -> None:
+        # Imported here: llama-index costs ~1 s to import, which a run with nothing to embed
+        # (the common re-index) should not pay.
+        from llama_index.core.schema import TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+        from tqdm import tqdm
+
+        store = ChromaVectorStore(chroma_collection=collection)
         bar = tqdm(
             total=total,
             unit="chunk",
@@ -348,15 +372,6 @@ class Indexer:
             if on_progress:
                 on_progress(done, total)
         bar.close()
-        # Vectors go in first; then one transaction switches every article of the run at once,
-        # so readers see the index before the run or after it, never a mix. A crash before the
-        # commit leaves only vectors no row vouches for: readers ignore them, the next run
-        # adopts or deletes them.
-        db.replace_articles(remove, pending, file_hashes, {})
-        keep = db.chunk_ids()
-        gone = [cid for cid in stale if cid not in keep]
-        for i in range(0, len(gone), 1000):
-            collection.delete(ids=gone[i : i + 1000])
 
 
 def _present_ids(collection: Any, ids: list[str]) -> set[str]:

@@ -196,7 +196,7 @@ class ArticleDB:
         return {r["key"]: r["value"] for r in self.conn.execute("SELECT key, value FROM meta")}
 
     def revision(self) -> int:
-        """A counter bumped by every committed change, so readers know when to reload."""
+        """A counter bumped by every committed change to articles or chunks (readers reload on it)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
         return int(row["value"]) if row else 0
 
@@ -314,8 +314,12 @@ class ArticleDB:
                     self.conn.execute(
                         "INSERT OR REPLACE INTO files VALUES (?,?)", (path, file_hash)
                     )
-            revision = self.revision() + 1
-            for key, value in {**meta, "revision": str(revision), "updated_at": stamp}.items():
+            if remove_ids or add:
+                # Only a change to articles or chunks is a new revision: readers reload and
+                # the keyword index is rebuilt per revision, which an unchanged run must not
+                # cost them.
+                meta = {**meta, "revision": str(self.revision() + 1), "updated_at": stamp}
+            for key, value in meta.items():
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
 

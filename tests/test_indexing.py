@@ -10,8 +10,10 @@ import select
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -136,6 +138,43 @@ def test_unchanged_run_embeds_nothing(small: tuple[NewsdeskSettings, Path, Index
     assert "nothing changed" not in first.summary()
     assert collection_ids(settings) == before
     assert read_pointer(settings.index_dir) == pointer
+
+
+def test_unchanged_run_leaves_revision_and_keyword_index_alone(
+    small: tuple[NewsdeskSettings, Path, IndexReport],
+) -> None:
+    """Readers reload, and the keyword index is rebuilt, only when articles change."""
+    settings, folder, _ = small
+    build = build_dir(settings.index_dir, read_pointer(settings.index_dir).build)
+
+    def saves() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in (build / "bm25").iterdir()}
+
+    def revision_now() -> int:
+        with closing(open_live_db(settings.index_dir)) as db:
+            return db.revision()
+
+    revision, saved = revision_now(), saves()
+    assert saved == {f"r{revision}": saved[f"r{revision}"]}
+    # A fresh process, as `newsdesk index` runs: nothing to embed, so neither llama-index nor
+    # torch is imported (they cost ~1 s and ~5 s).
+    code = (
+        "import sys; from pathlib import Path; from index.pipeline import Indexer;"
+        "from index.settings import NewsdeskSettings as S;"
+        f"r = Indexer(S(index_dir=Path({str(settings.index_dir)!r}))).run([Path({str(folder)!r})]);"
+        "print(r.unchanged, r.embedded, sorted(m for m in ('llama_index.core', 'torch')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert out.stdout.split("\n")[0] == "3 0 []", out.stdout + out.stderr
+    assert (revision_now(), saves()) == (revision, saved)
+    edited = folder / "story0.txt"
+    edited.write_text(edited.read_text() + "\nA council spokesperson confirmed the figures.\n")
+    assert Indexer(settings).run([folder]).updated == 1
+    assert revision_now() == revision + 1
+    assert list(saves()) == [f"r{revision + 1}"]
 
 
 def test_edited_file_reembeds_only_that_article(
