@@ -14,6 +14,48 @@ from index.articles import Article, Chunk
 
 TokenCounter = Callable[[str], int]
 
+# Sentences are counted when they are fitted and again when they are grouped into chunks;
+# the memo serves the second pass. Cleared when full, so it never holds more than a few
+# articles' sentences.
+MEMO_SIZE = 4096
+
+
+class _Counter:
+    """A token counter that counts a list in one call and remembers recent texts."""
+
+    def __init__(
+        self,
+        one: Callable[[str], int],
+        batch: Callable[[list[str]], list[int]] | None = None,
+        additive: bool = False,
+    ) -> None:
+        self._one = one
+        self._batch = batch
+        # Whether the count of texts joined by whitespace is the sum of their counts.
+        self.additive = additive
+        self._memo: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        """The token count of one text."""
+        return self._one(text)
+
+    def many(self, texts: list[str]) -> list[int]:
+        """The token count of each text, in one batch for those not counted recently."""
+        memo = self._memo
+        todo = list({t for t in texts if t not in memo})
+        if todo:
+            if len(memo) + len(todo) > MEMO_SIZE:
+                memo.clear()
+            counts = self._batch(todo) if self._batch else [self._one(t) for t in todo]
+            memo.update(zip(todo, counts, strict=True))
+        return [memo[t] if t in memo else self._one(t) for t in texts]
+
+
+def count_all(counter: TokenCounter, texts: list[str]) -> list[int]:
+    """Each text's token count, batched where the counter can batch."""
+    many = getattr(counter, "many", None)
+    return many(texts) if many else [counter(t) for t in texts]
+
 
 @lru_cache(maxsize=1)
 def tiktoken_counter() -> TokenCounter:
@@ -26,7 +68,9 @@ def tiktoken_counter() -> TokenCounter:
     import tiktoken
 
     enc = tiktoken.get_encoding("cl100k_base")
-    return lambda text: len(enc.encode(text, disallowed_special=()))
+    # No batch form: tiktoken's encode_batch hands texts to a thread pool, which was 8x slower
+    # than one call per sentence here.
+    return _Counter(lambda text: len(enc.encode(text, disallowed_special=())))
 
 
 @lru_cache(maxsize=2)
@@ -37,7 +81,12 @@ def wordpiece_counter(model_dir: str) -> TokenCounter:
     tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
     tok.no_truncation()
     tok.no_padding()
-    return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
+    return _Counter(
+        lambda text: len(tok.encode(text, add_special_tokens=False).ids),
+        # One call for a list: about 1.8x faster per sentence than one call each.
+        lambda texts: [len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)],
+        additive=True,
+    )
 
 
 def _longest_fit(text: str, start: int, end: int, fits: Callable[[str], bool]) -> int:
@@ -86,9 +135,12 @@ def fit_sentences(
     def fits(piece: str) -> bool:
         return all(c(piece) <= b for c, b in zip(counters, budgets, strict=True))
 
+    texts = [text[s:e] for s, e in sentences]
+    sizes = [count_all(c, texts) for c in counters]
     out: list[tuple[int, int]] = []
-    for s, e in sentences:
-        out.extend([(s, e)] if fits(text[s:e]) else _split_long(text, s, e, fits))
+    for i, (s, e) in enumerate(sentences):
+        whole = all(size[i] <= b for size, b in zip(sizes, budgets, strict=True))
+        out.extend([(s, e)] if whole else _split_long(text, s, e, fits))
     return out
 
 
@@ -97,7 +149,8 @@ def chunk_article(
 ) -> list[Chunk]:
     """Group consecutive sentences into chunks within every (counter, budget) pair."""
     chunks: list[Chunk] = []
-    sizes = [[c(article.sentence_text(i)) for c in counters] for i in range(len(article.sentences))]
+    texts = [article.sentence_text(i) for i in range(len(article.sentences))]
+    sizes = list(zip(*(count_all(c, texts) for c in counters), strict=True)) if texts else []
     first = 0
     while first < len(article.sentences):
         totals = list(sizes[first])
@@ -111,9 +164,12 @@ def chunk_article(
             totals, last = nxt, last + 1
         start, end = article.sentences[first][0], article.sentences[last][1]
         # The sum is an estimate for cl100k: a merge across a join can cost more than the one
-        # token allowed for it ("xxx xxx" on long runs), so the real count decides.
+        # token allowed for it ("xxx xxx" on long runs), so the real count decides. Word pieces
+        # never cross whitespace, so their sum is exact and needs no recount.
         while last > first and any(
-            c(article.text[start:end]) > b for c, b in zip(counters, budgets, strict=True)
+            c(article.text[start:end]) > b
+            for c, b in zip(counters, budgets, strict=True)
+            if not getattr(c, "additive", False)
         ):
             last -= 1
             end = article.sentences[last][1]

@@ -10,7 +10,13 @@ import pytest
 from conftest import SEED, live_collection, open_live_db
 
 from index.articles import Article, Chunk
-from index.chunking import TokenCounter, tiktoken_counter, wordpiece_counter
+from index.chunking import (
+    MEMO_SIZE,
+    TokenCounter,
+    count_all,
+    tiktoken_counter,
+    wordpiece_counter,
+)
 from index.embedding import model_dir
 from index.pipeline import Indexer, IndexReport
 from index.settings import NewsdeskSettings
@@ -151,3 +157,23 @@ def test_stored_offsets_agree(formats_index: tuple[NewsdeskSettings, IndexReport
         assert wordpieces(doc) <= WINDOW
         assert meta["title"] == article.title
         assert meta["published"] == (article.published.isoformat() if article.published else "")
+
+
+def test_batched_counts_equal_one_by_one_counts(wordpieces: TokenCounter) -> None:
+    """The batched, remembering counters give each text's own count, also past the memo size."""
+    words = SEED.read_text(encoding="utf-8").split()
+    rng = random.Random(5)
+    texts = [" ".join(rng.sample(words, rng.randint(1, 40))) for _ in range(MEMO_SIZE + 500)]
+    texts += texts[:300]  # counted again: served from the memo, or recounted after a clear
+    for counter in (wordpieces, tiktoken_counter()):
+        assert count_all(counter, texts) == [counter(t) for t in texts]
+
+
+def test_word_pieces_add_up_across_whitespace(wordpieces: TokenCounter) -> None:
+    """Chunking sums word pieces instead of recounting a chunk; the sum must be exact."""
+    words = SEED.read_text(encoding="utf-8").split()
+    rng = random.Random(9)
+    for _ in range(300):
+        parts = [" ".join(rng.sample(words, rng.randint(1, 30))) for _ in range(rng.randint(2, 6))]
+        joined = rng.choice([" ", "\n", "\n\n", "  "]).join(parts)
+        assert wordpieces(joined) == sum(wordpieces(p) for p in parts)
