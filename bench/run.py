@@ -66,6 +66,7 @@ LOAD_RUNS = 3
 QUERY_CHILD_QUESTIONS = 100
 # Issue 5 targets.
 COLD_TARGET_S = 4.0
+REINDEX_TARGET_S = 2.0
 MEMORY_TARGET_MB = 1500.0
 
 
@@ -118,6 +119,8 @@ class Tier:
     # Which section recorded each figure and note, so a --reuse run can keep the others'.
     section: str = ""
     by_section: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    # Wall seconds of each section run now (the 20-minute bar is on the whole run).
+    wall: dict[str, float] = field(default_factory=dict)
 
     def add(self, *figures: Figure) -> None:
         """Record and print figures."""
@@ -261,7 +264,7 @@ def section_indexing(t: Tier) -> None:
     """Fresh newsdesk index vs the encode ceiling vs the canonical llama-index pipeline."""
     from index import pipeline
     from index.pipeline import Indexer
-    from index.store import ArticleDB
+    from index.store import ArticleDB, build_dir
 
     print(f"[{t.n}] newsdesk fresh index", flush=True)
     indexer = Indexer(t.settings, embedder=t.embedder)
@@ -269,24 +272,23 @@ def section_indexing(t: Tier) -> None:
     # Warm the model, Punkt and both tokenizers so no figure pays for a load.
     indexer.prepare_file(files[0])
     t.embedder.embed(["warm up"])
-    # The same chunk texts newsdesk embeds, in index order, for the ceiling.
-    prepared = [p for f in files for p in indexer.prepare_file(f)[0]]
-    t.chunk_texts = [c.text for _, chunks, _ in prepared for c in chunks]
-    ceiling_texts = t.chunk_texts
-    sample_size = CEILING_SAMPLE_CACHED if t.cached else CEILING_SAMPLE
-    if len(ceiling_texts) > sample_size:
-        step = len(ceiling_texts) / sample_size
-        ceiling_texts = [ceiling_texts[int(i * step)] for i in range(sample_size)]
     raw = shared_embedder(t.settings.embed_batch_size)
+    ceiling_texts: list[str] = []
 
     def ceiling() -> float:
         start = time.perf_counter()
         raw.embed(ceiling_texts)
         return len(ceiling_texts) / (time.perf_counter() - start)
 
-    # The ceiling is taken before and after the index and averaged: on a shared machine the
-    # load drifts, and bracketing keeps the ratio honest.
-    before = ceiling()
+    before: float | None = None
+    if not t.cached:
+        # The same chunk texts newsdesk embeds, in index order, for the ceiling. It is taken
+        # before and after the index and averaged: on a shared machine the load drifts, and
+        # bracketing keeps the ratio honest.
+        prepared = [p for f in files for p in indexer.prepare_file(f)[0]]
+        t.chunk_texts = [c.text for _, chunks, _ in prepared for c in chunks]
+        ceiling_texts = _spread(t.chunk_texts, CEILING_SAMPLE)
+        before = ceiling()
     _rmtree(t.settings.index_dir)
     watch = Stopwatch()
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -301,10 +303,19 @@ def section_indexing(t: Tier) -> None:
     ):
         report = indexer.run([t.corpus], rebuild=True)
     assert report.added == t.n and not report.problems, report.summary()
+    if t.cached:
+        # A cached tier's own figures are not encode-bound, so its ceiling is only context:
+        # taken once, after the run, on texts read back from the store. A second pass over the
+        # files to list them first would cost ~160 s at 10k articles.
+        db = ArticleDB(build_dir(t.settings.index_dir, _live_build(t)) / "articles.sqlite", True)
+        t.chunk_texts = [r["text"] for r in db.chunk_rows()]
+        db.close()
+        ceiling_texts = _spread(t.chunk_texts, CEILING_SAMPLE_CACHED)
     assert len(t.chunk_texts) == report.chunks
     secs = report.seconds
     after = ceiling()
-    ceiling_rate = (before + after) / 2
+    ceiling_rate = after if before is None else (before + after) / 2
+    bracket = f"after {after:.1f}" if before is None else f"before {before:.1f}, after {after:.1f}"
     sample = (
         "" if len(ceiling_texts) == len(t.chunk_texts) else f" (sample of {len(ceiling_texts)})"
     )
@@ -318,7 +329,7 @@ def section_indexing(t: Tier) -> None:
             "chunks/s",
             f"ceiling: raw encode of the same chunk texts{sample}",
             ceiling_rate,
-            note=f"ceiling = encode alone, same batch size; before {before:.1f}, after {after:.1f}",
+            note=f"ceiling = encode alone, same batch size; {bracket}",
         ),
     )
     if t.cached:
@@ -346,6 +357,23 @@ def section_indexing(t: Tier) -> None:
     )
 
     _canonical(t, secs, ceiling_rate)
+
+
+def _spread(items: list[str], size: int) -> list[str]:
+    """At most size items, taken evenly across the list."""
+    if len(items) <= size:
+        return items
+    step = len(items) / size
+    return [items[int(i * step)] for i in range(size)]
+
+
+def _live_build(t: Tier) -> str:
+    """The name of the tier index's live build."""
+    from index.store import read_pointer
+
+    pointer = read_pointer(t.settings.index_dir)
+    assert pointer is not None
+    return pointer.build
 
 
 def _stage_breakdown(indexer: Any, files: list[Path]) -> dict[str, float]:
@@ -527,6 +555,24 @@ def section_reindex(t: Tier) -> None:
             note=f"{report.embedded} chunks embedded",
         ),
         Figure("  chunks embedded (must be 0)", report.embedded),
+    )
+    # What a user waits for: `newsdesk index` as a fresh process, imports and all.
+    walls = []
+    for _ in range(COLD_RUNS):
+        wall, _peak, done = _child_peak(
+            [*_cli(), "index", str(t.corpus), "--index-dir", str(t.settings.index_dir)]
+        )
+        assert done.returncode == 0 and "0 embedded" in done.stdout, done.stdout + done.stderr
+        walls.append(wall)
+    t.add(
+        Figure(
+            f"re-index, unchanged corpus: newsdesk index, wall (median of {COLD_RUNS})",
+            float(np.median(walls)),
+            "s",
+            "target",
+            REINDEX_TARGET_S,
+            note=f"fresh process each time; runs {', '.join(f'{w:.2f}' for w in walls)} s",
+        )
     )
     changed = max(1, math.ceil(t.n / 100))
     step = t.n // changed
@@ -734,16 +780,22 @@ def _child_env() -> dict[str, str]:
     """The environment of child processes: this one's, offline, repo importable."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH.parent), env.get("PYTHONPATH")) if p)
+    # The tiers' indexes were built with this prefix (see run_tier).
+    env["NEWSDESK_COLLECTION_PREFIX"] = "bench"
     return env
+
+
+def _cli() -> list[str]:
+    """The newsdesk command line of this venv."""
+    exe = Path(sys.executable).parent / "newsdesk"
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "assistant"]
 
 
 def section_cold(t: Tier) -> None:
     """Cold `newsdesk ask` as a fresh process, beside importing sentence-transformers alone."""
     print(f"[{t.n}] cold start", flush=True)
-    exe = Path(sys.executable).parent / "newsdesk"
-    cli = [str(exe)] if exe.is_file() else [sys.executable, "-m", "assistant"]
     a = t.articles[len(t.articles) // 2]
-    ask_cmd = [*cli, "ask", a.question, "--index-dir", str(t.settings.index_dir)]
+    ask_cmd = [*_cli(), "ask", a.question, "--index-dir", str(t.settings.index_dir)]
     import_cmd = [sys.executable, "-c", "import sentence_transformers"]
     asks: list[tuple[float, float | None]] = []
     imports: list[tuple[float, float | None]] = []
@@ -1005,6 +1057,7 @@ def run_tier(
     root = WORK / f"tier{n}"
     corpus = root / "articles"
     saved_path = root / "figures.json"
+    start = time.perf_counter()
     articles = generate(n, seed)
     saved: dict[str, Any] = {}
     if reuse and (root / "index").is_dir():
@@ -1019,6 +1072,7 @@ def run_tier(
         index_dir=root / "index", collection_prefix="bench", embed_batch_size=batch_size
     )
     tier = Tier(n, seed, root, corpus, articles, embedder, settings, cached)
+    tier.wall["corpus"] = time.perf_counter() - start
     words = sum(len(a.content.split()) for a in articles)
     print(f"[{n}] corpus: {n} articles, {words:,} words in {corpus}", flush=True)
     tier.section = "corpus"
@@ -1040,7 +1094,10 @@ def run_tier(
         for name, fn in SECTIONS:
             tier.section = name
             if name in sections:
+                start = time.perf_counter()
                 fn(tier)
+                tier.wall[name] = time.perf_counter() - start
+                print(f"[{n}] {name}: {tier.wall[name]:.0f} s", flush=True)
             elif name in saved:
                 # Figures of an earlier run on the same corpus and index, kept as they were.
                 for f in saved[name]["figures"]:
@@ -1180,16 +1237,21 @@ def target_rows(tiers: list[Tier]) -> list[str]:
 
     re_s = _num(t1k.get("re-index, unchanged corpus"))
     re_n = _num(t1k.get("chunks embedded (must be 0)"))
+    cli = next((f for f in t1k.figures if f.name.startswith("re-index, unchanged corpus: ")), None)
+    cli_s = _num(cli)
+    worst = max((v for v in (re_s, cli_s) if v is not None), default=None)
     out.append(
         f"| unchanged re-index: 0 embeds, < 2 s ({t1k.n:,}) | "
         + _verdict(
-            None if re_s is None else re_s < 2 and re_n == 0,
-            f"{re_s:.2f} s, {re_n:.0f} chunks embedded" if re_s is not None else "",
+            None if worst is None else worst < REINDEX_TARGET_S and re_n == 0,
+            (f"`newsdesk index` {cli_s:.2f} s wall as a fresh process; " if cli_s else "")
+            + (f"{re_s:.2f} s inside a warm process, {re_n:.0f} chunks embedded" if re_s else ""),
         )
-        + " | File hashes match, so nothing is read past the hash, split or embedded. What "
-        "is left is opening the Chroma store and checking it for vectors an interrupted run "
-        "left behind, every run; a mark in the article store saying the last run ended "
-        "cleanly would let an unchanged run skip Chroma altogether. |"
+        + " | File hashes match, so nothing is read past the hash, split or embedded; the "
+        "store's revision does not move, so the keyword index is not rebuilt and readers do "
+        "not reload, and llama-index is not even imported. What is left is hashing the files, "
+        "importing and opening Chroma (~0.6 s) and checking it for vectors an interrupted run "
+        "left behind. |"
     )
 
     p50, p95 = _num(big.get("ask() warm p50")), _num(big.get("ask() warm p95"))
@@ -1353,7 +1415,11 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in info.items():
         print(f"{k}: {v}")
     cache = {"auto": None, "on": True, "off": False}[args.cache]
+    start = time.perf_counter()
     tiers = [run_tier(n, args.seed, args.batch_size, sections, cache, args.reuse) for n in sizes]
+    info["wall time of this run"] = f"{(time.perf_counter() - start) / 60:.1f} min; " + "; ".join(
+        f"tier {t.n}: " + ", ".join(f"{k} {v:.0f} s" for k, v in t.wall.items()) for t in tiers
+    )
     write_results(args.out, info, tiers, argv)
     print(f"wrote {args.out}")
     return 0
