@@ -107,11 +107,7 @@ class IndexView:
             return copy.copy(self)
 
     def _load(self, pointer: Pointer) -> None:
-        from llama_index.core import VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         from index import keyword
-        from index.llama_embedding import MiniLMEmbedding
 
         path = build_dir(self.settings.index_dir, pointer.build) / "articles.sqlite"
         if not path.is_file():
@@ -139,19 +135,8 @@ class IndexView:
         collection = chroma_client(self.settings, for_reading=True).get_collection(
             pointer.collection, embedding_function=None
         )
-        vector_index = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=collection),
-            embed_model=MiniLMEmbedding(self.embedder),
-        )
-        retriever = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
-        # Per-query retrievers built on this index find their nodes through bm25.corpus.
-        bm25 = retriever.bm25 if retriever is not None else None
-        if bm25 is not None:
-            bm25.corpus = retriever.corpus
-        doc_freq: dict[str, int] = {}
-        if bm25 is not None:
-            counts = np.diff(bm25.scores["indptr"])
-            doc_freq = {t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)}
+        bm25 = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
+        doc_freq = bm25.doc_freq() if bm25 is not None else {}
         order = list(chunks)
         old_probe, self._probe = self._probe, probe
         # The previous store stays open for snapshots still answering from it; it closes when
@@ -161,7 +146,7 @@ class IndexView:
         self._revision = revision
         self.chunks = chunks
         self.chunk_order = order
-        self.vector_index = vector_index
+        self.collection = collection
         self.bm25 = bm25
         self.doc_freq = doc_freq
         self.published = np.array(
@@ -226,51 +211,33 @@ class IndexView:
         return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:top_k]
 
     def _dense(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores import (
-            FilterCondition,
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-        )
-
-        conditions = []
+        # Chroma is queried directly, not through llama-index's vector store: importing
+        # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
+        bounds = []
         if filters.since:
-            conditions.append(
-                MetadataFilter(
-                    key="published_int",
-                    value=int(filters.since.strftime("%Y%m%d")),
-                    operator=FilterOperator.GTE,
-                )
-            )
+            bounds.append({"published_int": {"$gte": int(filters.since.strftime("%Y%m%d"))}})
         if filters.until:
-            conditions.append(
-                MetadataFilter(
-                    key="published_int",
-                    value=int(filters.until.strftime("%Y%m%d")),
-                    operator=FilterOperator.LTE,
-                )
-            )
-        meta_filters = (
-            MetadataFilters(filters=conditions, condition=FilterCondition.AND)
-            if conditions
-            else None
-        )
-        retriever = self.vector_index.as_retriever(
-            similarity_top_k=min(k, max(1, len(self.chunks))), filters=meta_filters
+            bounds.append({"published_int": {"$lte": int(filters.until.strftime("%Y%m%d"))}})
+        where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
+        res = self.collection.query(
+            query_embeddings=[self.embedder.embed_query(query)],
+            n_results=min(k, max(1, len(self.chunks))),
+            where=where,
+            include=["distances"],
         )
         out = []
-        for n in retriever.retrieve(query):
-            info = self.chunks.get(n.node.node_id)
+        for cid, distance in zip(res["ids"][0], res["distances"][0], strict=True):
+            info = self.chunks.get(cid)
             # Vectors the store does not vouch for are leftovers of an interrupted run.
             if info is not None and filters.allows(info):
-                out.append((info.chunk_id, float(n.score or 0.0)))
+                # The similarity llama-index's Chroma store reports, which the evidence
+                # thresholds were calibrated on.
+                out.append((info.chunk_id, math.exp(-distance)))
         return out
 
     def _sparse(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         if self.bm25 is None:
             return []
-        from llama_index.retrievers.bm25 import BM25Retriever
-
         mask = None
         if filters.active:
             keep = np.ones(len(self.chunk_order), dtype=bool)
@@ -284,19 +251,10 @@ class IndexView:
                 keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
             if not keep.any():
                 return []
-            mask = keep.astype(int).tolist()
-        # A retriever per query shares the BM25 index but not the filter mask, so concurrent
-        # questions with different filters do not step on each other.
-        retriever = BM25Retriever(
-            existing_bm25=self.bm25,
-            similarity_top_k=min(k, len(self.chunk_order)),
-            corpus_weight_mask=mask,
-        )
+            mask = keep.astype(int)
         out = []
-        for n in retriever.retrieve(query):
-            if (n.score or 0.0) <= 0.0:
-                continue
-            info = self.chunks.get(n.node.node_id)
+        for row, score in self.bm25.search(query, k, mask):
+            info = self.chunks.get(self.chunk_order[row])
             if info is not None and filters.allows(info):
-                out.append((info.chunk_id, float(n.score)))
+                out.append((info.chunk_id, score))
         return out

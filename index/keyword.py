@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import bm25s
+    import numpy as np
     from llama_index.retrievers.bm25 import BM25Retriever
 
     from index.store import ArticleDB
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 FOLDER = "bm25"
 Rows = Sequence["sqlite3.Row | dict[str, Any]"]
 META = "newsdesk.json"
+# What llama-index's BM25Retriever tokenises queries with (its defaults), so answers from the
+# index it built are the same when searched here.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+STEMMER_LANGUAGE = "english"
 
 
 class _TakingTurns:
@@ -46,6 +52,50 @@ class _TakingTurns:
     def __getitem__(self, index: int) -> dict[str, Any]:
         with self._lock:
             return self._corpus[int(index)]
+
+
+class KeywordIndex:
+    """A BM25 index over the chunks in store order: document i is the store's i-th chunk.
+
+    Queries go to bm25s directly rather than through llama-index's BM25Retriever: importing
+    llama-index costs about 1 s of the 4 s a cold `newsdesk ask` may take, and the retriever
+    would rebuild every hit as a node from JSON where a row number is all retrieval needs.
+    llama-index still builds and saves the index, so its tokenising is the one used here.
+    """
+
+    def __init__(self, bm25: bm25s.BM25, corpus: Any) -> None:
+        # Detached, so bm25s returns row numbers instead of reading each hit's record.
+        bm25.corpus = None
+        self.bm25 = bm25
+        # The saved chunk records (node ids), for checks; read under a lock (see _TakingTurns).
+        self.corpus = corpus
+
+    def __len__(self) -> int:
+        return int(self.bm25.scores["num_docs"])
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The top k rows for the query with a positive score, best first (mask: 1 = allowed)."""
+        import bm25s
+        import Stemmer
+
+        # A stemmer per query: PyStemmer's objects are not safe to share between threads.
+        tokens = bm25s.tokenize(
+            query,
+            stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE),
+            token_pattern=TOKEN_PATTERN,
+            show_progress=False,
+        )
+        rows, scores = self.bm25.retrieve(
+            tokens, k=min(k, len(self)), show_progress=False, weight_mask=mask
+        )
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    def doc_freq(self) -> dict[str, int]:
+        """How many chunks hold each (stemmed) term."""
+        import numpy as np
+
+        counts = np.diff(self.bm25.scores["indptr"])
+        return {t: int(counts[i]) for t, i in self.bm25.vocab_dict.items() if i < len(counts)}
 
 
 def _digest(chunk_ids: Sequence[str]) -> str:
@@ -75,24 +125,26 @@ def _saved_for(path: Path, revision: int, chunk_ids: Sequence[str]) -> bool:
     return meta == {"revision": revision, "chunks": len(chunk_ids), "ids": _digest(chunk_ids)}
 
 
-def load(build_path: Path, revision: int, chunk_ids: Sequence[str]) -> BM25Retriever | None:
+def load(build_path: Path, revision: int, chunk_ids: Sequence[str]) -> KeywordIndex | None:
     """The saved index for exactly this revision and chunk order, or None."""
     path = build_path / FOLDER / f"r{revision}"
     try:
         if not _saved_for(path, revision, chunk_ids):
             return None
-        from llama_index.retrievers.bm25 import BM25Retriever
+        import bm25s
 
         # Memory-mapped: a process reads the pages its queries touch, not the whole index.
-        retriever = BM25Retriever.from_persist_dir(str(path), mmap=True, show_progress=False)
-        corpus = retriever.corpus
+        bm25 = bm25s.BM25.load(str(path), load_corpus=True, mmap=True)
+        corpus = bm25.corpus
         # Saves land by atomic rename, so damage is a whole file replaced or cut short: the
         # corpus's first and last lines show it without reading the rest.
         ends = [corpus[0]["node_id"], corpus[len(corpus) - 1]["node_id"]] if chunk_ids else []
         if len(corpus) != len(chunk_ids) or ends != [chunk_ids[0], chunk_ids[-1]]:
             return None
-        retriever.corpus = retriever.bm25.corpus = _TakingTurns(corpus)
-        return retriever
+        index = KeywordIndex(bm25, _TakingTurns(corpus))
+        if len(index) != len(chunk_ids):
+            return None
+        return index
     except Exception:
         return None
 
@@ -126,16 +178,20 @@ def save(
 
 def load_or_build(
     build_path: Path, revision: int, ids: Sequence[str], rows_with_text: Callable[[], Rows]
-) -> BM25Retriever | None:
+) -> KeywordIndex | None:
     """The saved index for these chunk ids, else one built now (and saved if possible)."""
-    retriever = load(build_path, revision, ids) if ids else None
-    if retriever is None and ids:
-        retriever = build(rows_with_text())
-        if retriever is not None:
-            # A read-only or full disk only costs the next process the same build.
-            with contextlib.suppress(OSError):
-                save(retriever, build_path, revision, ids)
-    return retriever
+    if not ids:
+        return None
+    index = load(build_path, revision, ids)
+    if index is not None:
+        return index
+    retriever = build(rows_with_text())
+    if retriever is None:
+        return None
+    # A read-only or full disk only costs the next process the same build.
+    with contextlib.suppress(OSError):
+        save(retriever, build_path, revision, ids)
+    return KeywordIndex(retriever.bm25, retriever.corpus)
 
 
 def ensure_saved(build_path: Path, db: ArticleDB) -> None:

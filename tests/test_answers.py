@@ -216,6 +216,22 @@ def test_cli_ask_json_and_plain(settings: NewsdeskSettings) -> None:
     assert plain.returncode == 2 and "empty" in plain.stderr and "Traceback" not in plain.stderr
 
 
+def test_cold_ask_loads_only_what_answering_needs(settings: NewsdeskSettings) -> None:
+    """`newsdesk ask` must start in under 4 s: no torch, and no llama-index (~1 s to import)."""
+    code = (
+        "import sys; from assistant.cli import main;"
+        f"sys.argv = ['newsdesk', 'ask', {KURSK!r}, '--index-dir', {str(settings.index_dir)!r}];"
+        "rc = main();"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'llama_index.core')"
+        " if m in sys.modules), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert "Vladimir Putin" in out.stdout, out.stdout + out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "[]", out.stderr
+
+
 def test_cli_eval_prints_the_scores(settings: NewsdeskSettings) -> None:
     out = subprocess.run(
         [

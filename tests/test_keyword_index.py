@@ -105,7 +105,7 @@ def test_threads_sharing_a_loaded_index_read_their_own_chunks(
     folder_path, revision, ids = _saves(settings)
     retriever = keyword.load(folder_path.parent, revision, ids)
     assert retriever is not None
-    corpus = retriever.bm25.corpus
+    corpus = retriever.corpus
 
     def read(k: int) -> int:
         wrong = 0
