@@ -56,7 +56,7 @@ test-slow: install-test
 	$(BIN)/pytest -q -m slow -s
 
 # The 1k tier is measured whole; the 10k tier reads vectors from bench/cache (filled by the
-# first run, ~45-60 min; later runs take over 20 min, see bench/RESULTS.md notes). Writes bench/RESULTS.md.
+# first run, ~45-60 min; later runs take about 15 min, see "wall time" in bench/RESULTS.md). Writes bench/RESULTS.md.
 bench: install
 	$(BIN)/python -m bench.run --tiers 1000,10000
 

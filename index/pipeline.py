@@ -29,6 +29,7 @@ from index.store import (
     now_iso,
     read_pointer,
     remove_build,
+    writable_collection,
     write_pointer,
 )
 
@@ -180,9 +181,7 @@ class Indexer:
             assert pointer is not None
             db = ArticleDB(build_dir(index_dir, pointer.build) / "articles.sqlite")
             try:
-                collection = client.get_or_create_collection(
-                    pointer.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
-                )
+                collection = writable_collection(client, pointer.collection, self.settings)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
                 if not fresh:
                     # Leftovers of an interrupted run that this run did not adopt.

@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -100,6 +101,28 @@ def chroma_client(settings: NewsdeskSettings, for_reading: bool = False):
             else f"Chroma store in {settings.index_dir / 'chroma'}"
         )
         raise StoreError(f"cannot open the {where}: {exc}") from exc
+
+
+def writable_collection(client: Any, name: str, settings: NewsdeskSettings) -> Any:
+    """The build's Chroma collection, created with the HNSW settings retrieval was tuned on."""
+    hnsw = {"ef_search": settings.hnsw_ef_search}
+    collection = client.get_or_create_collection(
+        name,
+        # Cosine, so a query's similarity is exp(-distance) on the evidence thresholds' scale.
+        configuration={
+            "hnsw": {"space": "cosine", "ef_construction": settings.hnsw_ef_construction, **hnsw}
+        },
+        embedding_function=None,
+    )
+    # A collection made before these settings keeps its graph; its search depth can change.
+    # configuration_json: the parsed .configuration warns about the "legacy" embedding function
+    # that embedding_function=None records.
+    current = (collection.configuration_json or {}).get("hnsw") or {}
+    if current.get("ef_search") != settings.hnsw_ef_search:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "legacy embedding function config")
+            collection.modify(configuration={"hnsw": hnsw})
+    return collection
 
 
 @dataclass

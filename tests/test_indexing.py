@@ -177,6 +177,20 @@ def test_unchanged_run_leaves_revision_and_keyword_index_alone(
     assert list(saves()) == [f"r{revision + 1}"]
 
 
+@pytest.mark.filterwarnings("ignore:legacy embedding function config")
+def test_collections_get_the_tuned_search_depth(
+    small: tuple[NewsdeskSettings, Path, IndexReport],
+) -> None:
+    """New builds use the tuned HNSW settings; an older collection gets the search depth."""
+    settings, folder, _ = small
+    hnsw = live_collection(settings).configuration_json["hnsw"]
+    assert (hnsw["space"], hnsw["ef_search"], hnsw["ef_construction"]) == ("cosine", 400, 200)
+    live_collection(settings).modify(configuration={"hnsw": {"ef_search": 100}})
+    assert live_collection(settings).configuration_json["hnsw"]["ef_search"] == 100
+    Indexer(settings).run([folder])
+    assert live_collection(settings).configuration_json["hnsw"]["ef_search"] == 400
+
+
 def test_edited_file_reembeds_only_that_article(
     small: tuple[NewsdeskSettings, Path, IndexReport],
 ) -> None:
