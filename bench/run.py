@@ -291,12 +291,12 @@ def section_indexing(t: Tier) -> None:
         before = ceiling()
     _rmtree(t.settings.index_dir)
     watch = Stopwatch()
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    from chromadb.api.models.Collection import Collection
 
     with (
         watch.patch(Indexer, "prepare_file", "load+clean+split+chunk"),
         watch.patch(t.embedder, "embed", "embedding"),
-        watch.patch(ChromaVectorStore, "add", "chroma add"),
+        watch.patch(Collection, "add", "chroma add"),
         watch.patch(ArticleDB, "replace_articles", "sqlite writes"),
         watch.patch(pipeline, "_remove_stale_builds", "collection cleanup"),
         RssSampler() as rss,
@@ -490,6 +490,8 @@ def section_retrieval(t: Tier) -> None:
         r["article_id"]: Path(r["path"]).name
         for r in db.conn.execute("SELECT article_id, path FROM articles")
     }
+    # newsdesk keeps chunk texts in its article store, not in Chroma.
+    text_of = {r["chunk_id"]: r["text"] for r in db.chunk_rows()}
     db.close()
     settings = ChromaSettings(anonymized_telemetry=False)
     # newsdesk's own client: a second one on the same path with other settings is refused.
@@ -503,7 +505,10 @@ def section_retrieval(t: Tier) -> None:
         )
         hit1 = hit5 = ans5 = art5 = 0
         rr = 0.0
-        for a, metas, docs in zip(qs, res["metadatas"], res["documents"], strict=True):
+        for a, ids, metas, docs in zip(
+            qs, res["ids"], res["metadatas"], res["documents"], strict=True
+        ):
+            docs = [d if d is not None else text_of[i] for i, d in zip(ids, docs, strict=True)]
             names = [name_of(m) for m in metas]
             hit1 += names[:1] == [a.filename]
             hit5 += a.filename in names[:5]

@@ -334,13 +334,8 @@ class Indexer:
         on_progress: ProgressFn | None,
         report: IndexReport,
     ) -> None:
-        # Imported here: llama-index costs ~1 s to import, which a run with nothing to embed
-        # (the common re-index) should not pay.
-        from llama_index.core.schema import TextNode
-        from llama_index.vector_stores.chroma import ChromaVectorStore
         from tqdm import tqdm
 
-        store = ChromaVectorStore(chroma_collection=collection)
         bar = tqdm(
             total=total,
             unit="chunk",
@@ -354,16 +349,14 @@ class Indexer:
             if not chunks:
                 continue
             vectors = self.embedder.embed([c.text for _, c in chunks])
-            store.add(
-                [
-                    TextNode(
-                        id_=c.chunk_id,
-                        text=c.text,
-                        embedding=v.tolist(),
-                        metadata=chunk_metadata(a, c),
-                    )
-                    for (a, c), v in zip(chunks, vectors, strict=True)
-                ]
+            # Straight to Chroma, vectors and flat metadata only. llama-index's Chroma store
+            # also writes each text as a document, which Chroma puts in a full-text index that
+            # newsdesk never queries (texts and BM25 live in the article store): that doubled
+            # the time and disk of every write (8.3 s vs 4.1 s per 6k chunks, measured).
+            collection.add(
+                ids=[c.chunk_id for _, c in chunks],
+                embeddings=vectors,
+                metadatas=[chunk_metadata(a, c) for a, c in chunks],
             )
             done += len(chunks)
             report.embedded += len(chunks)
