@@ -367,6 +367,17 @@ def _spread(items: list[str], size: int) -> list[str]:
     return [items[int(i * step)] for i in range(size)]
 
 
+def _chunk_texts(t: Tier) -> dict[str, str]:
+    """Chunk id -> text of the tier's live build (newsdesk keeps texts there, not in Chroma)."""
+    from index.store import ArticleDB, build_dir
+
+    db = ArticleDB(build_dir(t.settings.index_dir, _live_build(t)) / "articles.sqlite", True)
+    try:
+        return {r["chunk_id"]: r["text"] for r in db.chunk_rows()}
+    finally:
+        db.close()
+
+
 def _live_build(t: Tier) -> str:
     """The name of the tier index's live build."""
     from index.store import read_pointer
@@ -490,9 +501,8 @@ def section_retrieval(t: Tier) -> None:
         r["article_id"]: Path(r["path"]).name
         for r in db.conn.execute("SELECT article_id, path FROM articles")
     }
-    # newsdesk keeps chunk texts in its article store, not in Chroma.
-    text_of = {r["chunk_id"]: r["text"] for r in db.chunk_rows()}
     db.close()
+    text_of = _chunk_texts(t)
     settings = ChromaSettings(anonymized_telemetry=False)
     # newsdesk's own client: a second one on the same path with other settings is refused.
     nd_col = chroma_client(t.settings).get_collection(pointer.collection, embedding_function=None)
@@ -724,11 +734,12 @@ def section_ask(t: Tier) -> None:
     res = collection.query(
         query_embeddings=encoder.embed([a.question for a in qs]).tolist(),
         n_results=k,
-        include=["documents"],
+        include=[],
     )
+    text_of = _chunk_texts(t)
     in_floor = sum(
-        any(_contains(d, a.answer) for d in docs)
-        for a, docs in zip(qs, res["documents"], strict=True)
+        any(_contains(text_of[i], a.answer) for i in ids)
+        for a, ids in zip(qs, res["ids"], strict=True)
     )
     n = len(qs)
     enc = type(encoder).__name__
