@@ -1235,7 +1235,11 @@ def target_rows(tiers: list[Tier]) -> list[str]:
             f"{chunks / emb:.1f} chunks/s = {chunks / emb / idx.ref_value:.2f}× the ceiling, "
             "so the gap is the encoder under the machine's load plus "
             f"{fresh - emb:.1f} s of reading, chunking and Chroma writes. "
-            "The ceiling is bracketed (before/after) because other work shares the 2 cores."
+            "The ceiling is bracketed (before/after) because other work shares the 2 cores. "
+            "What would close it: the ceiling encodes its sample as one call, sorted by length "
+            "across all of it, while the index encodes groups of 512 chunks; sorting every "
+            "pending chunk by length before grouping would pad less, and Chroma writes could "
+            "overlap encoding (they hold the GIL, so that needs measuring)."
         )
     out.append(
         f"| indexing ≥ 90% of raw encode ceiling ({t1k.n:,}) | "
