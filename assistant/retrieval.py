@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from index.articles import Article
+from index.articles import Article, day_number
 from index.embedding import TextEncoder
 from index.settings import NewsdeskSettings
 from index.store import (
@@ -149,9 +149,7 @@ class IndexView:
         self.collection = collection
         self.bm25 = bm25
         self.doc_freq = doc_freq
-        self.published = np.array(
-            [int(c.published.strftime("%Y%m%d")) if c.published else 0 for c in chunks.values()]
-        )
+        self.published = np.array([day_number(c.published) for c in chunks.values()])
         self.sources = np.array(
             [(c.source or "").casefold() for c in chunks.values()], dtype=object
         )
@@ -215,9 +213,9 @@ class IndexView:
         # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
         bounds = []
         if filters.since:
-            bounds.append({"published_int": {"$gte": int(filters.since.strftime("%Y%m%d"))}})
+            bounds.append({"published_int": {"$gte": day_number(filters.since)}})
         if filters.until:
-            bounds.append({"published_int": {"$lte": int(filters.until.strftime("%Y%m%d"))}})
+            bounds.append({"published_int": {"$lte": day_number(filters.until)}})
         where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
         res = self.collection.query(
             query_embeddings=[self.embedder.embed_query(query)],
@@ -242,11 +240,9 @@ class IndexView:
         if filters.active:
             keep = np.ones(len(self.chunk_order), dtype=bool)
             if filters.since:
-                keep &= self.published >= int(filters.since.strftime("%Y%m%d"))
+                keep &= self.published >= day_number(filters.since)
             if filters.until:
-                keep &= (self.published <= int(filters.until.strftime("%Y%m%d"))) & (
-                    self.published > 0
-                )
+                keep &= (self.published <= day_number(filters.until)) & (self.published > 0)
             if filters.sources:
                 keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
             if not keep.any():

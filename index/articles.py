@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
+def day_number(day: date | None) -> int:
+    """A date as the integer Chroma's metadata filters compare (2025-03-12 -> 20250312; none: 0)."""
+    return int(day.strftime("%Y%m%d")) if day else 0
+
+
 @dataclass
 class RawArticle:
     """An article as a loader found it, before cleaning."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from index import keyword
-from index.articles import Article, ArticleError, Chunk, Problem
+from index.articles import Article, ArticleError, Chunk, Problem, day_number
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
 from index.loaders import discover, read_articles
@@ -94,10 +94,6 @@ def file_key(path: Path) -> str:
     return str(path.absolute())
 
 
-def _published_int(article: Article) -> int:
-    return int(article.published.strftime("%Y%m%d")) if article.published else 0
-
-
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     """The flat metadata stored beside a chunk's vector (filters and citations use it)."""
     return {
@@ -106,7 +102,7 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         "source": article.source or "",
         "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
-        "published_int": _published_int(article),
+        "published_int": day_number(article.published),
         "date_inferred": article.date_inferred,
         "start": chunk.start,
         "end": chunk.end,
