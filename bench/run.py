@@ -264,7 +264,7 @@ def section_indexing(t: Tier) -> None:
     """Fresh newsdesk index vs the encode ceiling vs the canonical llama-index pipeline."""
     from index import pipeline
     from index.pipeline import Indexer
-    from index.store import ArticleDB, build_dir
+    from index.store import ArticleDB
 
     print(f"[{t.n}] newsdesk fresh index", flush=True)
     indexer = Indexer(t.settings, embedder=t.embedder)
@@ -307,9 +307,7 @@ def section_indexing(t: Tier) -> None:
         # A cached tier's own figures are not encode-bound, so its ceiling is only context:
         # taken once, after the run, on texts read back from the store. A second pass over the
         # files to list them first would cost ~160 s at 10k articles.
-        db = ArticleDB(build_dir(t.settings.index_dir, _live_build(t)) / "articles.sqlite", True)
-        t.chunk_texts = [r["text"] for r in db.chunk_rows()]
-        db.close()
+        t.chunk_texts = list(_chunk_texts(t).values())
         ceiling_texts = _spread(t.chunk_texts, CEILING_SAMPLE_CACHED)
     assert len(t.chunk_texts) == report.chunks
     secs = report.seconds
