@@ -15,6 +15,7 @@ from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, day_number
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
+from index.entities import TAGGER_VERSION, Entity, shared_tagger
 from index.loaders import discover, read_articles
 from index.prepare import prepare
 from index.settings import NewsdeskSettings
@@ -54,6 +55,9 @@ class IndexReport:
     embedded: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    # Articles indexed earlier whose named entities this run added (no re-embedding).
+    tagged: int = 0
+    tag_seconds: float = 0.0
 
     @property
     def skipped(self) -> int:
@@ -67,10 +71,12 @@ class IndexReport:
             f"{self.removed} removed, {self.skipped} skipped · chunks: {self.chunks} "
             f"({self.embedded} embedded) · {self.seconds:.1f} s"
         )
+        if self.tagged:
+            line += f" · entities added to {self.tagged} earlier articles"
         if self.embedded == 0 and not self.rebuilt:
             line += (
                 " · nothing changed, nothing embedded"
-                if not (self.removed or self.updated or self.added)
+                if not (self.removed or self.updated or self.added or self.tagged)
                 else ""
             )
         return line
@@ -86,6 +92,8 @@ class IndexReport:
             "chunks": self.chunks,
             "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
+            "tagged": self.tagged,
+            "tag_seconds": round(self.tag_seconds, 3),
         }
 
 
@@ -179,6 +187,7 @@ class Indexer:
             try:
                 collection = writable_collection(client, pointer.collection, self.settings)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
+                self._tag_missing(db, report)
                 if not fresh:
                     # Leftovers of an interrupted run that this run did not adopt.
                     _drop_orphans(collection, db)
@@ -314,11 +323,29 @@ class Indexer:
         # so readers see the index before the run or after it, never a mix. A crash before the
         # commit leaves only vectors no row vouches for: readers ignore them, the next run
         # adopts or deletes them.
-        db.replace_articles(remove, pending, file_hashes, {})
+        tagged = self._tag([a for a, _, _ in pending], report)
+        db.replace_articles(remove, pending, file_hashes, {}, tagged, TAGGER_VERSION)
         keep = db.chunk_ids()
         gone = [cid for cid in stale if cid not in keep]
         for i in range(0, len(gone), 1000):
             collection.delete(ids=gone[i : i + 1000])
+
+    def _tag(self, articles: list[Article], report: IndexReport) -> dict[str, list[Entity]]:
+        """Named entities of each article (answers are typed by them at question time)."""
+        if not articles:
+            return {}
+        started = time.perf_counter()
+        found = shared_tagger().tag([a.text for a in articles])
+        report.tag_seconds += time.perf_counter() - started
+        return {a.article_id: ents for a, ents in zip(articles, found, strict=True)}
+
+    def _tag_missing(self, db: ArticleDB, report: IndexReport) -> None:
+        """Tag articles indexed before entities were kept, or by an older tagger, in batches."""
+        ids = db.untagged(TAGGER_VERSION)
+        for i in range(0, len(ids), 200):
+            articles = [a for aid in ids[i : i + 200] if (a := db.article(aid)) is not None]
+            db.set_entities(self._tag(articles, report), TAGGER_VERSION)
+            report.tagged += len(articles)
 
     def _embed_and_add(
         self,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index.articles import Article, Chunk
+from index.entities import Entity
 from index.settings import NewsdeskSettings
 
 POINTER = "current.json"
@@ -32,6 +33,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     "end" INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
+CREATE TABLE IF NOT EXISTS tagged (article_id TEXT PRIMARY KEY, tagger TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -258,6 +263,35 @@ class ArticleDB:
             "FROM chunks c JOIN articles a USING (article_id) ORDER BY c.chunk_id"
         ).fetchall()
 
+    def entities(self, article_id: str) -> list[Entity] | None:
+        """The named entities of an article, or None where it was never tagged."""
+        try:
+            tagged = self.conn.execute(
+                "SELECT 1 FROM tagged WHERE article_id=?", (article_id,)
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return None  # a store written before entities were kept
+        if tagged is None:
+            return None
+        return [
+            Entity(r[0], r[1], r[2])
+            for r in self.conn.execute(
+                'SELECT start, "end", label FROM entities WHERE article_id=? ORDER BY start',
+                (article_id,),
+            )
+        ]
+
+    def untagged(self, tagger: str) -> list[str]:
+        """Ids of articles without entities from this tagger (new, or tagged by an older one)."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT a.article_id FROM articles a LEFT JOIN tagged t USING (article_id) "
+                "WHERE t.tagger IS NULL OR t.tagger != ? ORDER BY a.article_id",
+                (tagger,),
+            )
+        ]
+
     def chunk_ids(self) -> set[str]:
         """Ids of every chunk the store vouches for."""
         return {r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks")}
@@ -283,19 +317,35 @@ class ArticleDB:
         }
 
     # -- writes --------------------------------------------------------------------------
+    def _put_entities(self, article_id: str, entities: list[Entity], tagger: str) -> None:
+        self.conn.execute("DELETE FROM entities WHERE article_id=?", (article_id,))
+        self.conn.executemany(
+            "INSERT INTO entities VALUES (?,?,?,?)",
+            [(article_id, e.start, e.end, e.label) for e in entities],
+        )
+        self.conn.execute("INSERT OR REPLACE INTO tagged VALUES (?,?)", (article_id, tagger))
+
+    def set_entities(self, tagged: dict[str, list[Entity]], tagger: str) -> None:
+        """Store the entities of already indexed articles, in one transaction."""
+        with self.conn:
+            for article_id, entities in tagged.items():
+                self._put_entities(article_id, entities, tagger)
+
     def replace_articles(
         self,
         remove_ids: list[str],
         add: list[tuple[Article, list[Chunk], str]],
         files: dict[str, str | None],
         meta: dict[str, str],
+        entities: dict[str, list[Entity]] | None = None,
+        tagger: str = "",
     ) -> None:
-        """In one transaction: drop articles, add articles with chunks, record file hashes."""
+        """In one transaction: drop articles, add articles with chunks and entities, record files."""
         stamp = now_iso()
         with self.conn:
             for aid in remove_ids:
-                self.conn.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
-                self.conn.execute("DELETE FROM articles WHERE article_id=?", (aid,))
+                for table in ("chunks", "articles", "entities", "tagged"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE article_id=?", (aid,))
             for article, chunks, locator in add:
                 self.conn.execute("DELETE FROM chunks WHERE article_id=?", (article.article_id,))
                 self.conn.execute(
@@ -330,6 +380,8 @@ class ArticleDB:
                         for c in chunks
                     ],
                 )
+                if entities is not None and article.article_id in entities:
+                    self._put_entities(article.article_id, entities[article.article_id], tagger)
             for path, file_hash in files.items():
                 if file_hash is None:
                     self.conn.execute("DELETE FROM files WHERE path=?", (path,))

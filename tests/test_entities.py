@@ -1,0 +1,60 @@
+"""Named entities: tagged at index time with the pinned spaCy model, stored, and backfilled."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, index, open_live_db
+
+from index import entities as ents_module
+from index.entities import EntityTagger, ModelCheckError
+
+
+def test_tagger_finds_people_places_and_dates_with_exact_offsets() -> None:
+    text = "Officials met in Paris.\n\nPresident Vladimir Putin visited Kursk on March 12, 2025."
+    (found,) = EntityTagger().tag([text])
+    spans = {(text[e.start : e.end], e.label) for e in found}
+    assert ("Vladimir Putin", "PERSON") in spans
+    assert ("Paris", "GPE") in spans
+    assert ("March 12, 2025", "DATE") in spans
+
+
+def test_a_model_that_is_not_the_pinned_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ents_module._MODEL_FILES, "ner/model", "0" * 64)
+    with pytest.raises(ModelCheckError, match="ner/model"):
+        EntityTagger().tag(["Anything at all."])
+
+
+def test_entities_are_stored_and_backfilled_without_reembedding(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    first = index(tmp_path / "idx", [seeds])
+    assert first.added == 1 and first.tag_seconds > 0
+    db = open_live_db(tmp_path / "idx")
+    try:
+        (article,) = list(db.all_articles())
+        stored = db.entities(article.article_id)
+        assert stored is not None
+        people = {article.text[e.start : e.end] for e in stored if e.label == "PERSON"}
+        assert "Vladimir Putin" in people
+        path = db.path
+    finally:
+        db.close()
+
+    # An index written before entities were kept: its articles have none.
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM entities")
+        conn.execute("DELETE FROM tagged")
+    again = index(tmp_path / "idx", [seeds])
+    assert again.tagged == 1 and again.embedded == 0
+    assert "entities added to 1 earlier articles" in again.summary()
+    db = open_live_db(tmp_path / "idx")
+    try:
+        assert db.entities(article.article_id) == stored
+    finally:
+        db.close()
+    assert index(tmp_path / "idx", [seeds]).tagged == 0
