@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run install install-test install-llm chromium test test-slow lint bench index clean
+.PHONY: run install install-test install-llm chromium test test-slow lint bench eval-news index clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,11 @@ test-slow: install-test
 # first run, ~45-60 min; later runs take about 15 min, see "wall time" in bench/RESULTS.md). Writes bench/RESULTS.md.
 bench: install
 	$(BIN)/python -m bench.run --tiers 1000,10000
+
+# Answer quality on real news: indexes ../shared/eval/news-dev once (bench/work/news-dev, about
+# 15 minutes the first time; later runs reuse it), asks its 250 questions, writes bench/EVAL.md.
+eval-news: install
+	$(BIN)/python -m bench.eval_news
 
 clean:
 	rm -rf $(VENV) data tests/artifacts bench/work

@@ -56,6 +56,7 @@ def cmd_ask(args: argparse.Namespace, settings_of: Callable) -> int:
             since=args.since,
             until=args.until,
             sources=args.source,
+            as_of=args.as_of,
         ):
             if isinstance(event, Answer):
                 answer = event
@@ -113,6 +114,11 @@ def add_ask_commands(sub: Any, settings_of: Callable, iso_date: Callable) -> Non
     p.add_argument("--since", type=iso_date, help="only articles published on/after (YYYY-MM-DD)")
     p.add_argument("--until", type=iso_date, help="only articles published on/before")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.add_argument(
+        "--as-of",
+        type=iso_date,
+        help="the day the question is asked on (default today): 'this week' is read against it",
+    )
     p.set_defaults(func=lambda a: cmd_ask(a, settings_of))
 
     p = sub.add_parser("eval", help="run a question set (JSONL) and score the answers")

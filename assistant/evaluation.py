@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import statistics
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ class Case:
     since: str | None = None
     until: str | None = None
     sources: list[str] | None = None
+    # The day the question was asked ("this week" means that week); default today.
+    as_of: str | None = None
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Result:
     correct: bool
     citations: int
     exact_citations: int
+    # The first line (the direct answer) alone holds what was expected.
+    direct: bool = False
+    latency_ms: float = 0.0
 
 
 @dataclass
@@ -60,19 +67,51 @@ class Report:
         un = [r for r in self.results if not r.answerable]
         return sum(not r.answered for r in un) / len(un) if un else 1.0
 
+    @property
+    def answerable_accuracy(self) -> float:
+        """Share of answerable cases whose answer (text and quotes) holds what was expected."""
+        ok = [r for r in self.results if r.answerable]
+        return sum(r.correct for r in ok) / len(ok) if ok else 1.0
+
+    @property
+    def direct_accuracy(self) -> float:
+        """Share of answerable cases whose first line alone holds what was expected."""
+        ok = [r for r in self.results if r.answerable]
+        return sum(r.direct for r in ok) / len(ok) if ok else 1.0
+
+    @property
+    def false_decline_rate(self) -> float:
+        """Share of answerable cases that were declined."""
+        ok = [r for r in self.results if r.answerable]
+        return sum(not r.answered for r in ok) / len(ok) if ok else 0.0
+
+    def latency_ms(self, q: float) -> float:
+        """A percentile (0-100) of the time ask() took."""
+        times = sorted(r.latency_ms for r in self.results)
+        if len(times) < 2:
+            return times[0] if times else 0.0
+        return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1]
+
     def summary(self) -> str:
         """One line of figures."""
         return (
-            f"{len(self.results)} questions · accuracy {self.accuracy:.0%} · citation precision "
-            f"{self.citation_precision:.0%} · decline rate {self.decline_rate:.0%}"
+            f"{len(self.results)} questions · accuracy {self.accuracy:.0%} · direct "
+            f"{self.direct_accuracy:.0%} · false declines {self.false_decline_rate:.0%} · "
+            f"citation precision {self.citation_precision:.0%} · decline rate "
+            f"{self.decline_rate:.0%}"
         )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""
         return {
             "accuracy": self.accuracy,
+            "answerable_accuracy": self.answerable_accuracy,
+            "direct_accuracy": self.direct_accuracy,
+            "false_decline_rate": self.false_decline_rate,
             "citation_precision": self.citation_precision,
             "decline_rate": self.decline_rate,
+            "latency_ms_p50": self.latency_ms(50),
+            "latency_ms_p95": self.latency_ms(95),
             "results": [asdict(r) for r in self.results],
         }
 
@@ -95,6 +134,7 @@ def load_cases(path: Path) -> list[Case]:
                     since=data.get("since"),
                     until=data.get("until"),
                     sources=data.get("sources"),
+                    as_of=data.get("as_of") or data.get("asked_on"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -102,27 +142,41 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _norm(text: str) -> str:
+    return text.translate(_QUOTES).casefold()
+
+
 def _contains(text: str, expected: str) -> bool:
-    return any(alt.strip().casefold() in text.casefold() for alt in expected.split("|"))
+    return any(_norm(alt.strip()) in _norm(text) for alt in expected.split("|"))
 
 
 def evaluate(assistant: Assistant, cases: list[Case]) -> Report:
     """Ask every case and score the answers."""
     results = []
     for case in cases:
+        started = time.perf_counter()
         answer = assistant.ask(
             case.question,
             history=case.history,
             since=case.since,
             until=case.until,
             sources=case.sources,
+            as_of=case.as_of,
         )
+        latency = (time.perf_counter() - started) * 1000
         exact = 0
         for c in answer.citations:
             article = assistant.view.article(c.article_id)
             exact += article.text[c.start : c.end] == c.quote
+        shown = "\n".join([answer.text, *(c.quote for c in answer.citations)])
+        first = answer.text.split("\n", 1)[0]
+        direct = False
         if case.answerable:
-            correct = answer.answered and all(_contains(answer.text, e) for e in case.expect)
+            correct = answer.answered and all(_contains(shown, e) for e in case.expect)
+            direct = answer.answered and all(_contains(first, e) for e in case.expect)
         else:
             correct = not answer.answered
         results.append(
@@ -135,6 +189,8 @@ def evaluate(assistant: Assistant, cases: list[Case]) -> Report:
                 correct,
                 len(answer.citations),
                 exact,
+                direct,
+                latency,
             )
         )
     return Report(results)

@@ -1,4 +1,4 @@
-"""Scoring the sentences of retrieved chunks as evidence for a question, with their context."""
+"""Candidate evidence: the sentences of retrieved chunks, each with the signals that rank it."""
 
 from __future__ import annotations
 
@@ -8,33 +8,32 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.question import Question
-from assistant.text import stem, verb_forms, words
+from assistant.text import stem, words
 from index.articles import Article
+from index.entities import Entity
 
 _CAPTION = re.compile(
     r"^(in this (image|photo|picture|handout)|this (grab|photo|image|picture)|photo:|pictured)"
     r"|\((?:[^()]*(?:via|/|AFP|AP|Reuters|Getty))[^()]*\)\s*$",
     re.IGNORECASE,
 )
-# Below this share of the question's weighted terms, a sentence does not answer it.
-MIN_COVERAGE = 0.5
 
 
 @dataclass
 class Evidence:
-    """A sentence of an article, scored against a question, with what it matched."""
+    """A sentence of an article, scored against a question."""
 
     article: Article
     index: int
-    rank: int
-    coverage: float
-    content_coverage: float
-    entities_ok: bool
-    proximity: float
-    caption: bool
-    verb_ok: bool = True
+    # Rank of the retrieved chunk it came from (0 = best).
+    rank: int = 0
+    # IDF-weighted share of the question's terms found in the sentence.
+    coverage: float = 0.0
+    # P(the sentence holds the answer), from the learned ranker (assistant/ranking.py).
     score: float = 0.0
-    matched: set[str] = field(default_factory=set)
+    features: dict[str, float] = field(default_factory=dict)
+    # Entities of the sentence (article offsets) that the question does not itself name.
+    entities: list[Entity] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -46,108 +45,105 @@ class Evidence:
         """The sentence's offsets in the article's clean text."""
         return self.article.sentences[self.index]
 
-    @property
-    def answers(self) -> bool:
-        """Whether the sentence (with its context) covers what the question is about."""
-        return (
-            self.entities_ok
-            and self.verb_ok
-            and self.coverage >= MIN_COVERAGE
-            and self.content_coverage >= MIN_COVERAGE
-        )
+
+def stems_of(text: str) -> set[str]:
+    """The stems of every word of a text."""
+    return {stem(m.group()) for m in words(text)}
 
 
-def sentence_stems(text: str) -> list[tuple[str, int, int]]:
-    """(stem, start, end) of every word in a text."""
-    return [(stem(m.group()), m.start(), m.end()) for m in words(text)]
+def _share(terms: dict[str, float], present: set[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in present) / total if total else 0.0
 
 
-def _context_stems(article: Article, i: int) -> set[str]:
-    parts = [article.title]
-    if i > 0:
-        parts.append(article.sentence_text(i - 1))
-    if i + 1 < len(article.sentences):
-        parts.append(article.sentence_text(i + 1))
-    return {s for p in parts for s, _, _ in sentence_stems(p)}
+def named_in_question(entity_text: str, question_stems: set[str]) -> bool:
+    """Whether an entity is one the question names itself ("Kursk" in "Who visited Kursk?")."""
+    parts = stems_of(entity_text)
+    return bool(parts) and parts <= question_stems
 
 
-def _title_stems(article: Article) -> set[str]:
-    return {s for s, _, _ in sentence_stems(article.title)}
+@dataclass
+class Candidate:
+    """A sentence to score, where it came from, and its article's entities."""
+
+    article: Article
+    index: int
+    rank: int
+    chunk_score: float
+    entities: list[Entity] | None
+    # The chunk's own cosine similarity to the question (0 when only BM25 found it).
+    chunk_dense: float = 0.0
 
 
-def _entities_present(question: Question, here: set[str], around: set[str]) -> bool:
-    for entity in question.entities:
-        parts = [stem(w) for w in entity.split()]
-        found = sum(1 for p in parts if p in here or p in around)
-        if found < math.ceil(len(parts) / 2):
-            return False
-    return True
-
-
-def score_sentence(question: Question, article: Article, i: int, rank: int) -> Evidence:
-    """How well sentence i of an article (with title and neighbours) covers the question."""
-    text = article.sentence_text(i)
-    # A paraphrase of the question's verb counts as the verb itself ("named" for "appoint").
-    forms = verb_forms(question.verb) - {question.verb}
-    tokens = [(question.verb if s in forms else s, a, b) for s, a, b in sentence_stems(text)]
-    here = {s for s, _, _ in tokens}
-    around = _context_stems(article, i)
-    if forms & around:
-        around.add(question.verb)
-    entity_stems = {stem(w) for e in question.entities for w in e.split()}
-    total = question.total_weight
-    got = 0.0
-    content_total = content_got = 0.0
-    matched = set()
-    headline = _title_stems(article)
-    says_the_action = any(t in here for t in question.terms if t not in entity_stems)
-    for term, weight in question.terms.items():
-        hit = 1.0 if term in here else (0.5 if term in around else 0.0)
-        # A name in the headline is what the whole article is about, so a sentence of it that
-        # tells the asked action is about that name; one that only shares the name is not.
-        if term in entity_stems and term in headline and says_the_action:
-            hit = 1.0
-        if term in here:
-            matched.add(term)
-        got += weight * hit
-        if term not in entity_stems:
-            content_total += weight
-            content_got += weight * hit
-    positions = [k for k, (s, _, _) in enumerate(tokens) if s in matched]
-    proximity = len(positions) / (positions[-1] - positions[0] + 1) if len(positions) > 1 else 0.0
-    return Evidence(
-        article=article,
-        index=i,
-        rank=rank,
-        coverage=got / total,
-        content_coverage=content_got / content_total if content_total else 1.0,
-        entities_ok=_entities_present(question, here, around),
-        proximity=proximity,
-        caption=bool(_CAPTION.search(text)),
-        verb_ok=question.verb is None or question.verb in here or question.verb in around,
-        matched=matched,
-    )
-
-
-def rank_evidence(
+def build_evidence(
     question: Question,
-    candidates: list[tuple[Article, int, int]],
-    newest: date | None,
-    type_found: dict[tuple[str, int], float],
+    candidates: list[Candidate],
+    label_weights: dict[str, float],
+    window: tuple[date, date] | None,
 ) -> list[Evidence]:
-    """Score (article, sentence, hit rank) candidates and sort them best first."""
+    """Evidence with its features (see ranking.FEATURES), unscored."""
+    q_stems = stems_of(question.text)
+    rare = dict(sorted(question.terms.items(), key=lambda kv: -kv[1])[:3])
+    rarest = max(question.terms, key=question.terms.get) if question.terms else None
+    named = [stems_of(e) for e in question.entities]
+    newest = None
+    if question.recency:
+        newest = max((c.article.published for c in candidates if c.article.published), default=None)
     out = []
-    for article, i, rank in candidates:
-        ev = score_sentence(question, article, i, rank)
-        ev.score = (
-            ev.coverage
-            + 0.3 * type_found.get((article.article_id, i), 0.0)
-            + 0.15 * ev.proximity
-            + 0.1 / (1 + rank)
-            - (0.25 if ev.caption else 0.0)
+    for cand in candidates:
+        art, i = cand.article, cand.index
+        text = art.sentence_text(i)
+        here = stems_of(text)
+        around = set(here) | stems_of(art.title)
+        if i > 0:
+            around |= stems_of(art.sentence_text(i - 1))
+        if i + 1 < len(art.sentences):
+            around |= stems_of(art.sentence_text(i + 1))
+        start, end = art.sentences[i]
+        ents = [
+            e
+            for e in (cand.entities or [])
+            if e.start >= start
+            and e.end <= end
+            and not named_in_question(art.text[e.start : e.end], q_stems)
+        ]
+        type_match = max((label_weights.get(e.label, 0.0) for e in ents), default=0.0)
+        recent = newer = 0.0
+        if window is not None and art.published is not None:
+            lo, hi = window
+            recent = 1.0 if lo <= art.published <= hi else 0.0
+        if newest is not None and art.published is not None:
+            # "the latest": the newest of the retrieved articles, whatever today is.
+            newer = 1.0 / (1 + (newest - art.published).days / 7)
+        n_words = len(words(text))
+        # A name the question gives that the sentence and its context never mention: the
+        # sentence is about something else ("When did Putin visit Paris?").
+        missing = sum(len(e & around) * 2 < len(e) for e in named) / len(named) if named else 0.0
+        feats = {
+            "coverage": _share(question.terms, here),
+            "context_coverage": _share(question.terms, around),
+            "rare_coverage": _share(rare, around),
+            "rarest_missing": float(rarest is not None and rarest not in around),
+            "entity_missing": missing,
+            "chunk_score": cand.chunk_score,
+            "chunk_dense": cand.chunk_dense,
+            "chunk_rank": 1.0 / (1 + cand.rank),
+            "position": 1.0 / (1 + i),
+            "type_match": type_match,
+            "caption": float(bool(_CAPTION.search(text))),
+            "short": float(n_words < 6),
+            "length": math.log1p(n_words),
+            "recent": recent,
+            "newer": newer,
+        }
+        out.append(
+            Evidence(
+                article=art,
+                index=i,
+                rank=cand.rank,
+                coverage=feats["coverage"],
+                features=feats,
+                entities=ents,
+            )
         )
-        if question.recency and newest and article.published:
-            age = (newest - article.published).days
-            ev.score += 0.3 / (1 + max(age, 0) / 7)
-        out.append(ev)
-    return sorted(out, key=lambda e: e.score, reverse=True)
+    return out

@@ -12,6 +12,7 @@ import numpy as np
 
 from index.articles import Article, day_number
 from index.embedding import TextEncoder
+from index.entities import Entity
 from index.settings import NewsdeskSettings
 from index.store import (
     ArticleDB,
@@ -154,6 +155,7 @@ class IndexView:
             [(c.source or "").casefold() for c in chunks.values()], dtype=object
         )
         self._articles: dict[str, Article] = {}
+        self._entities: dict[str, list[Entity] | None] = {}
         stats = db.stats()
         self.stats = stats
         self.newest = date.fromisoformat(stats["last_date"]) if stats["last_date"] else None
@@ -173,6 +175,14 @@ class IndexView:
             self._articles[article_id] = art
         return art
 
+    def entities(self, article_id: str) -> list[Entity] | None:
+        """The named entities the indexer stored for an article (None: never tagged)."""
+        if article_id not in self._entities:
+            assert self._db is not None
+            with self._lock:
+                self._entities[article_id] = self._db.entities(article_id)
+        return self._entities[article_id]
+
     def rarity(self, stem: str) -> float:
         """How much a word tells apart passages: 0.5 for one in every chunk, 1.5 for the rarest.
 
@@ -189,10 +199,15 @@ class IndexView:
 
         return 0.5 + idf(min(df, n)) / idf(1)
 
-    def search(self, query: str, top_k: int, filters: Filters) -> list[Hit]:
-        """The top_k chunks for the query, dense and BM25 results fused by reciprocal rank."""
+    def search(
+        self, query: str, top_k: int, filters: Filters, vector: list[float] | None = None
+    ) -> list[Hit]:
+        """The top_k chunks for the query, dense and BM25 results fused by reciprocal rank.
+
+        vector: the query's embedding, where the caller has it already.
+        """
         depth = max(top_k * 3, 20)
-        dense = self._dense(query, depth, filters)
+        dense = self._dense(query, depth, filters, vector)
         sparse = self._sparse(query, depth, filters)
         # llama-index's QueryFusionRetriever keys fusion on node.hash, which differs between the
         # Chroma and BM25 copies of a chunk (their metadata differ), and it resolves an LLM from
@@ -208,7 +223,9 @@ class IndexView:
             hit.sparse_rank = rank
         return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:top_k]
 
-    def _dense(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+    def _dense(
+        self, query: str, k: int, filters: Filters, vector: list[float] | None = None
+    ) -> list[tuple[str, float]]:
         # Chroma is queried directly, not through llama-index's vector store: importing
         # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
         bounds = []
@@ -218,7 +235,7 @@ class IndexView:
             bounds.append({"published_int": {"$lte": day_number(filters.until)}})
         where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
         res = self.collection.query(
-            query_embeddings=[self.embedder.embed_query(query)],
+            query_embeddings=[vector if vector is not None else self.embedder.embed_query(query)],
             n_results=min(k, max(1, len(self.chunks))),
             where=where,
             include=["distances"],

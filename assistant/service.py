@@ -10,14 +10,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.compose import compose, gather, related
-from assistant.evidence import rank_evidence
+from assistant.answer_types import NONE, asked_parts
+from assistant.compose import Plan, choose_quotes, compose, related
+from assistant.evidence import Candidate, Evidence, build_evidence
 from assistant.followup import condense
 from assistant.generative import Generator
 from assistant.models import Answer, QuestionError
-from assistant.question import analyse
-from assistant.retrieval import Filters, IndexView
+from assistant.question import Question, analyse
+from assistant.ranking import load_model, rank
+from assistant.retrieval import RRF_K, Filters, Hit, IndexView
 from assistant.templates import render
+from assistant.voting import Pick, vote
 from index.embedding import TextEncoder, offline_env, shared_embedder
 from index.onnx_model import OnnxQueryEncoder, onnx_path
 from index.settings import NewsdeskSettings
@@ -93,14 +96,19 @@ class Assistant:
             ) from exc
 
     def _search(
-        self, view: IndexView, query: str, k: int, filters: Filters
+        self,
+        view: IndexView,
+        query: str,
+        k: int,
+        filters: Filters,
+        vector: list[float] | None = None,
     ) -> tuple[list, IndexView]:
         """Search a snapshot; if the index changed or its store failed under us, reload once.
 
         Returns the hits and the snapshot they come from, whose articles they cite.
         """
         try:
-            return view.search(query, k, filters), view
+            return view.search(query, k, filters, vector), view
         except Exception as first:
             if not _store_failure(first):
                 raise
@@ -109,7 +117,7 @@ class Assistant:
             try:
                 self.view.refresh(force=True)
                 view = self.view.snapshot()
-                return view.search(query, k, filters), view
+                return view.search(query, k, filters, vector), view
             except Exception as exc:
                 if isinstance(exc, StoreError | IndexMissingError) or not _store_failure(exc):
                     raise
@@ -138,11 +146,22 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: list[str] | tuple[str, ...] | str | None = None,
+        as_of: date | str | None = None,
     ) -> Answer:
-        """Answer a question from the indexed articles, citing the sentences it rests on."""
+        """Answer a question from the indexed articles, citing the sentences it rests on.
+
+        as_of: the day the question is asked on (default today); "this week" and "recently"
+        are read against it.
+        """
         final: Answer | None = None
         for event in self.ask_stream(
-            question, history=history, top_k=top_k, since=since, until=until, sources=sources
+            question,
+            history=history,
+            top_k=top_k,
+            since=since,
+            until=until,
+            sources=sources,
+            as_of=as_of,
         ):
             if isinstance(event, Answer):
                 final = event
@@ -160,6 +179,7 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: list[str] | tuple[str, ...] | str | None = None,
+        as_of: date | str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer's verified sentences as an LLM writes them, then the final Answer.
 
@@ -167,7 +187,9 @@ class Assistant:
         the last item and replaces what was streamed (it may be the extractive fallback, with a
         note, when the LLM failed). QuestionError is raised on the first iteration.
         """
-        answer, ranked, llm_note = self._extractive(question, history, top_k, since, until, sources)
+        answer, ranked, llm_note = self._extractive(
+            question, history, top_k, since, until, sources, as_of
+        )
         if not self.generator.enabled:
             yield answer
             return
@@ -181,6 +203,7 @@ class Assistant:
         since: date | str | None,
         until: date | str | None,
         sources: list[str] | tuple[str, ...] | str | None,
+        as_of: date | str | None = None,
     ) -> tuple[Answer, list, str | None]:
         """The extractive answer, the ranked evidence, and a note if the LLM failed already."""
         t0 = time.perf_counter()
@@ -197,6 +220,7 @@ class Assistant:
                     until=filters.until.isoformat(),
                 )
             )
+        today = _as_date(as_of) or date.today()
         self._refresh()
         # Chunks, articles and statistics of one question all come from one committed state.
         view = self.view.snapshot()
@@ -208,43 +232,37 @@ class Assistant:
             standalone = rewritten or standalone
         q = analyse(standalone)
         q.terms = {t: w * view.rarity(t) for t, w in q.terms.items()}
-        if q.window_days is not None and not (filters.since or filters.until):
-            since_w, until_w = q.window(view.newest)
-            filters = Filters(since_w, until_w, filters.sources)
+        if not (filters.since or filters.until):
+            # "in March 2023" narrows the search; "this week" only prefers what is recent.
+            lo, hi = q.explicit_range(today)
+            filters = Filters(lo, hi, filters.sources)
+        window = q.window(today)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
-        hits, view = self._search(view, f"{standalone} {context}".strip(), k, filters)
+        query = f"{standalone} {context}".strip()
+        vector = self.embedder.embed_query(query)
+        hits, view = self._search(view, query, k, filters, vector)
+        if window is not None:
+            recent = Filters(max(window[0], filters.since or window[0]), window[1], filters.sources)
+            if recent.since <= recent.until:
+                extra, _ = self._search(view, query, k, recent, vector)
+                have = {h.chunk.chunk_id for h in hits}
+                hits += [h for h in extra if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        candidates = []
-        for rank, hit in enumerate(hits):
-            article = view.article(hit.chunk.article_id)
-            for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
-                candidates.append((article, i, rank))
-        ranked = rank_evidence(q, candidates, view.newest, {})
-        parts = gather(q, ranked)
-        if parts:
-            answer_text, citations = compose(q, parts)
+        ranked = self._rank(view, q, hits, window)
+        model = load_model()
+        if ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
+            picks = self._picks(q, ranked, model.lead_share)
+            quotes = choose_quotes(ranked, picks, model.decline_below)
+            stale = None
+            if window is not None and not any(
+                ev.article.published and window[0] <= ev.article.published for ev in quotes
+            ):
+                stale = window
+            answer_text, citations = compose(Plan(picks, quotes, stale))
             answer = Answer(text, answer_text, True, citations, [], standalone_question=standalone)
         else:
-            what = ""
-            if filters.active:
-                bits = []
-                if filters.since:
-                    bits.append(f"from {filters.since.isoformat()}")
-                if filters.until:
-                    bits.append(f"up to {filters.until.isoformat()}")
-                if filters.sources:
-                    bits.append("from " + ", ".join(filters.sources))
-                what = render("decline", "filters", what=" ".join(bits))
-            lines = [render("decline", "text", question=text, filters=what)]
-            rel = related(ranked)
-            if rel:
-                lines.append(render("decline", "related"))
-            elif not view.chunks:
-                lines.append(render("decline", "empty_index"))
-            answer = Answer(
-                text, "\n\n".join(lines), False, [], rel, standalone_question=standalone
-            )
+            answer = self._decline(text, standalone, filters, ranked, view)
         t3 = time.perf_counter()
         answer.timings_ms = {
             "retrieval": (t2 - t1) * 1000,
@@ -252,6 +270,87 @@ class Assistant:
             "total": (t3 - t0) * 1000,
         }
         return answer, ranked, llm_note
+
+    @staticmethod
+    def _picks(q: Question, ranked: list[Evidence], lead_share: float) -> list[Pick]:
+        """The short answers that won their vote clearly, one per thing asked."""
+        picks: list[Pick] = []
+        terms = set(q.terms)
+        for labels in asked_parts(q.text):
+            if labels.get(NONE, 0.0) >= 0.5:
+                continue
+            voters = ranked
+            if picks:
+                # "... and when?": the date of what the first answer did, from its sentences.
+                first = picks[0].text.casefold()
+                voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
+            won = vote(voters, labels, terms, prefer_new=q.recency)
+            if won and won[0].share >= lead_share:
+                picks.append(won[0])
+            elif not picks:
+                break
+        return picks
+
+    def _rank(
+        self,
+        view: IndexView,
+        q: Question,
+        hits: list[Hit],
+        window: tuple[date, date] | None,
+    ) -> list[Evidence]:
+        """The sentences of the retrieved chunks, scored by the learned ranker."""
+        candidates = []
+        seen = set()
+        for position, hit in enumerate(hits):
+            article = view.article(hit.chunk.article_id)
+            ents = view.entities(article.article_id)
+            for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
+                if (article.article_id, i) in seen:
+                    continue
+                seen.add((article.article_id, i))
+                candidates.append(
+                    Candidate(article, i, position, hit.score * RRF_K, ents, hit.dense_score or 0.0)
+                )
+        labels = asked_parts(q.text)[0]
+        return rank(build_evidence(q, candidates, labels, window))
+
+    def _decline(
+        self, text: str, standalone: str, filters: Filters, ranked: list[Evidence], view: IndexView
+    ) -> Answer:
+        what = ""
+        if filters.active:
+            bits = []
+            if filters.since:
+                bits.append(f"from {filters.since.isoformat()}")
+            if filters.until:
+                bits.append(f"up to {filters.until.isoformat()}")
+            if filters.sources:
+                bits.append("from " + ", ".join(filters.sources))
+            what = render("decline", "filters", what=" ".join(bits))
+        lines = [render("decline", "text", question=text, filters=what)]
+        rel = related(ranked)
+        if rel:
+            lines.append(render("decline", "related"))
+        elif not view.chunks:
+            lines.append(render("decline", "empty_index"))
+        return Answer(text, "\n\n".join(lines), False, [], rel, standalone_question=standalone)
+
+
+def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
+    """Whether a name the question gives is in none of the retrieved articles: then they are
+    about something else ("When did Putin visit Paris?")."""
+    texts = {ev.article.article_id: f"{ev.article.title}\n{ev.article.text}" for ev in ranked}
+    folded = [t.casefold() for t in texts.values()]
+    for entity in q.entities:
+        parts = [w.casefold() for w in entity.split()]
+        at = q.text.find(entity)
+        # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
+        if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
+            continue
+        # Most of its words in one article: "Rapper Gangsta Boo" is "Gangsta Boo" there.
+        if not any(sum(p in t for p in parts) * 2 >= len(parts) for t in folded):
+            return True
+    return False
 
 
 _default: dict[Path, Assistant] = {}
@@ -279,8 +378,15 @@ def ask(
     until: date | str | None = None,
     sources: list[str] | tuple[str, ...] | str | None = None,
     index_dir: str | Path | None = None,
+    as_of: date | str | None = None,
 ) -> Answer:
     """Answer a question with the default assistant (created on first use, then kept warm)."""
     return default_assistant(index_dir).ask(
-        question, history=history, top_k=top_k, since=since, until=until, sources=sources
+        question,
+        history=history,
+        top_k=top_k,
+        since=since,
+        until=until,
+        sources=sources,
+        as_of=as_of,
     )

@@ -149,44 +149,6 @@ IRREGULAR = {
 }
 
 
-# Verbs news copy uses for the same act ("Who did X appoint?" is answered by "X named Y").
-# Hand-kept because WordNet is not available offline, and its synsets are too broad for a
-# gate that decides whether a sentence answers ("name" shares a synset with "call", "cite").
-VERB_PARAPHRASES = [
-    ("appoint", "name", "hire", "tap", "select", "pick", "choose"),
-    ("fire", "dismiss", "sack", "oust"),
-    ("resign", "quit"),
-    ("buy", "acquire", "purchase"),
-    ("arrest", "detain"),
-    ("kill", "die"),
-    ("injure", "wound", "hurt"),
-    ("visit", "tour"),
-    ("announce", "unveil"),
-    ("cut", "reduce", "lower", "slash"),
-    ("raise", "increase", "hike"),
-    ("win", "beat", "defeat"),
-    ("build", "construct"),
-    ("sign", "ink"),
-]
-
-
-def verb_forms(verb_stem: str | None) -> frozenset[str]:
-    """The stems that tell the same act as a question's verb stem (itself included)."""
-    if verb_stem is None:
-        return frozenset()
-    return _paraphrase_index().get(verb_stem, frozenset({verb_stem}))
-
-
-@lru_cache(maxsize=1)
-def _paraphrase_index() -> dict[str, frozenset[str]]:
-    index: dict[str, frozenset[str]] = {}
-    for group in VERB_PARAPHRASES:
-        stems = frozenset(stem(w) for w in group)
-        for s in stems:
-            index[s] = stems
-    return index
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of a lowercased word (the same stemmer BM25 uses)."""

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.question import analyse, main_verb
+from assistant.question import analyse
 from assistant.timeexpr import find_times
 
 THURSDAY = date(2025, 3, 13)
@@ -41,11 +41,6 @@ def test_unknown_publication_date_keeps_the_words() -> None:
 
 def test_question_analysis() -> None:
     q = analyse("Who visited Kursk and when?")
-    assert q.wants == ["who", "when"]
-    assert q.entities == ["Kursk"] and q.verb == "visit"
-    assert analyse("How many homes were destroyed?").verb == "destroy"
-    assert main_verb("How much will the harbor plan cost?") is None
-    assert main_verb("When did the US lift its suspension?") == "lift"
-    assert analyse("Who is Steve Witkoff?").wants == ["what"]
+    assert q.entities == ["Kursk"]
     assert analyse("What happened last week?").window_days == 7
     assert analyse("Who was named coach in March?").entities == []

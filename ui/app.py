@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,7 @@ class ChatApp:
         since: str | None = None,
         until: str | None = None,
         sources: list[str] | None = None,
+        as_of: str | None = None,
     ) -> Answer | str:
         """The Answer, or a friendly message for a question that cannot be asked."""
         try:
@@ -105,6 +107,7 @@ class ChatApp:
                 since=_date_text(since),
                 until=_date_text(until),
                 sources=sources or None,
+                as_of=_date_text(as_of),
             )
         except QuestionError as exc:
             return str(exc)
@@ -118,6 +121,7 @@ class ChatApp:
         since: str | None = None,
         until: str | None = None,
         sources: list[str] | None = None,
+        as_of: str | None = None,
     ) -> Iterator[tuple[str, str | Answer]]:
         """("text", answer so far) as an LLM writes it, then ("answer", Answer) or ("error", msg)."""
         text = ""
@@ -128,6 +132,7 @@ class ChatApp:
                 since=_date_text(since),
                 until=_date_text(until),
                 sources=sources or None,
+                as_of=_date_text(as_of),
             ):
                 if isinstance(event, str):
                     text += event
@@ -147,6 +152,7 @@ class ChatApp:
         since: str | None,
         until: str | None,
         sources: list[str] | None,
+        as_of: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Show the question at once, stream the answer in word by word, then its sources.
 
@@ -162,14 +168,14 @@ class ChatApp:
         if self.assistant.generator.enabled:
             # An LLM writes the answer: show its verified sentences as they arrive.
             result: Answer | str = ""
-            for kind, value in self.stream(question, turns, since, until, sources):
+            for kind, value in self.stream(question, turns, since, until, sources, as_of):
                 if kind == "text":
                     partial = [*chat, {"role": "assistant", "content": answer_html(value)}]
                     yield partial, turns, gr.skip(), "", gr.skip()
                 else:
                     result = value
         else:
-            result = self.answer(question, turns, since, until, sources)
+            result = self.answer(question, turns, since, until, sources, as_of)
         if isinstance(result, str):
             chat.append({"role": "assistant", "content": inert(result)})
             yield chat, turns, sources_html(None), "", idle
@@ -292,6 +298,10 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any
         with gr.Accordion(w["filters"], open=False), gr.Row():
             since = gr.Textbox(label=w["since"], elem_id="since")
             until = gr.Textbox(label=w["until"], elem_id="until")
+            # "this week" and "recently" are read against this day (default today).
+            as_of = gr.Textbox(
+                label=w["as_of"], placeholder=date.today().isoformat(), elem_id="as-of"
+            )
             sources = gr.Dropdown(
                 choices=_sources(app.assistant),
                 multiselect=True,
@@ -309,7 +319,7 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any
             index_button = gr.Button(w["index_button"])
             report = gr.Markdown(elem_id="index-report")
 
-        inputs = [box, chat, turns, since, until, sources]
+        inputs = [box, chat, turns, since, until, sources, as_of]
         outputs = [chat, turns, panel, box, send]
         send.click(app.respond, inputs, outputs, api_visibility="private")
         box.submit(app.respond, inputs, outputs, api_visibility="private")

@@ -172,9 +172,7 @@ class _Draft:
             key = (src.article.article_id, index)
             if key not in self.numbers:
                 self.numbers[key] = len(self.citations) + 1
-                ev = src.evidence.get(index) or Evidence(
-                    src.article, index, 0, 0.0, 0.0, True, 0.0, False
-                )
+                ev = src.evidence.get(index) or Evidence(src.article, index)
                 # The same exact-slice quotes the extractive answer gives.
                 self.citations.append(citation(self.numbers[key], ev))
             if self.numbers[key] not in ns:

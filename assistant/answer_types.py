@@ -1,0 +1,124 @@
+"""Which kind of named entity a question asks for, learned from real news-quiz questions.
+
+The table in assistant/data/answer_types.json maps question cues ("who", "how many",
+"which:country", "which:company") to the share of spaCy entity labels that answered them in
+../shared/eval/news-train (bench/learn_answer_types.py rebuilds it). A question gets the
+distribution of its most specific cue that the training set saw often enough.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.text import stopwords
+
+# Labels of en_core_web_sm (OntoNotes); "NONE": the answer was not a named entity.
+NONE = "NONE"
+_DATA = Path(__file__).with_name("data") / "answer_types.json"
+# A cue seen fewer times than this in training says too little on its own.
+MIN_SUPPORT = 4
+
+_WH = re.compile(
+    r"\b(how (many|much|old|long|far|often|big|large|tall|fast)|who(m|se)?|when|where|why|"
+    r"what|which|how)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z]+")
+# Adjectives and determiners that sit between "which" and the noun it asks about.
+_SKIP = {"of", "the", "a", "an", "these", "following", "two", "other", "one"}
+
+
+_PREPOSITIONS = {"of", "in", "to", "for", "by", "with", "from", "at", "on", "about", "against"}
+
+
+def _asking(text: str) -> re.Match[str] | None:
+    """The wh-word that asks: quiz questions open with a statement ("... was hurt when ...,
+    which team ..."), so a "when" or "who" inside a clause is a conjunction, not the question."""
+    first = None
+    for m in _WH.finditer(text):
+        first = first or m
+        before = text[: m.start()].rstrip()
+        starts = not before or before[-1] in '.?!:;"“'
+        prev = before.rsplit(None, 1)[-1] if before else ""
+        if starts or prev in _PREPOSITIONS or m.group(1).split()[0] in ("which", "how"):
+            return m
+    return first
+
+
+def question_cues(question: str) -> list[str]:
+    """The cues of a question, specific ones first: 'which:us', 'which:state', 'which', 'any'."""
+    text = question.casefold()
+    match = _asking(text)
+    if match is None:
+        return ["none", "any"]
+    wh = " ".join(match.group(1).split())
+    cues: list[str] = []
+    if wh in ("what", "which"):
+        stop = stopwords()
+        nouns = []
+        for w in _WORD.findall(text[match.end() : match.end() + 60])[:4]:
+            if w in _SKIP:
+                continue
+            if w in stop:
+                break
+            nouns.append(w)
+        # Without a parser the noun is not known ("which US state", "which company recently
+        # announced"): each word is a cue, and expected_labels keeps the most telling one.
+        cues += [f"{wh}:{n}" for n in nouns[:3]]
+        if wh == "what" and re.match(r"\s+(year|date|day|month|time)\b", text[match.end() :]):
+            cues.insert(0, "when")
+    cues += [wh, "any"]
+    return cues
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, float]]:
+    data = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data["cues"]
+
+
+# "Who is Steve Witkoff?" names the person and asks what the articles say about them.
+_WHO_IS_NAME = re.compile(
+    r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$"
+)
+
+
+def expected_labels(question: str) -> dict[str, float]:
+    """P(entity label | question) from its most telling well-supported cue ('NONE' included).
+
+    Of the specific cues (the words after "which"/"what"), the one whose answers were most
+    often of one label wins: "state" (GPE 0.90) over "us" (GPE 0.37) in "which US state".
+    """
+    if _WHO_IS_NAME.match(question):
+        return {NONE: 1.0}
+    table = _table()
+    cues = question_cues(question)
+    specific = [c for c in cues if ":" in c]
+    general = [c for c in cues if ":" not in c]
+
+    def labels(cue: str) -> dict[str, float]:
+        entry = table.get(cue) or {}
+        if entry.get("_n", 0) < MIN_SUPPORT:
+            return {}
+        return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+    options = [d for d in map(labels, specific) if d]
+    if options:
+        return max(options, key=lambda d: max(d.values()))
+    for cue in general:
+        if d := labels(cue):
+            return d
+    return {NONE: 1.0}
+
+
+_AND_PART = re.compile(r"\band (when|where|how many|how much|who)\b", re.IGNORECASE)
+
+
+def asked_parts(question: str) -> list[dict[str, float]]:
+    """The label distribution of each thing asked: "Who visited Kursk and when?" asks two."""
+    parts = [expected_labels(question)]
+    parts += [expected_labels(m.group(1)) for m in _AND_PART.finditer(question)]
+    return parts

@@ -1,0 +1,117 @@
+"""Short answers: named entities of the wanted type, voted for across the best sentences.
+
+Each of the top sentences votes for the entities it holds, in proportion to the ranker's
+belief that the sentence answers the question and the question's learned preference for the
+entity's label. Mentions of one thing are pooled: "Benedict" joins "Pope Benedict XVI", and a
+"Wednesday" and a "March 12" that resolve to the same day are one date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.evidence import Evidence
+from assistant.text import stem, words
+from assistant.timeexpr import TimeMention, find_times
+from index.entities import Entity
+
+# How many of the best sentences vote.
+VOTERS = 8
+# An entity this many words from the question's words gets half the weight of one beside them.
+CLOSE_WORDS = 4
+_DATE_LABELS = {"DATE", "TIME"}
+
+
+@dataclass
+class Pick:
+    """A short answer: its words as shown, the sentence that best supports it, its vote share."""
+
+    text: str
+    label: str
+    evidence: Evidence
+    entity: Entity
+    votes: float
+    share: float
+    # For dates: the day it resolves to against the article's publication date.
+    time: TimeMention | None = None
+
+
+def _key(text: str) -> str:
+    text = re.sub(r"[’']s$", "", text.casefold().strip())
+    text = re.sub(r"^the\s+", "", text)
+    return " ".join(re.findall(r"\w+", text))
+
+
+def _time_of(ev: Evidence, entity: Entity) -> TimeMention | None:
+    start = ev.span[0]
+    for t in find_times(ev.text, ev.article.published):
+        if t.start + start < entity.end and entity.start < t.end + start and t.resolved:
+            return t
+    return None
+
+
+def _closeness(ev: Evidence, entity: Entity, terms: set[str]) -> float:
+    """How near an entity stands to the question's words in its sentence: 1 beside them.
+
+    In "Ana Costa scored twice, and goalkeeper Ben Okafor saved a penalty", the one who saved
+    the penalty is the name next to "saved a penalty"; without a parser, distance is the sign.
+    """
+    if not terms:
+        return 1.0
+    offset = ev.span[0]
+    tokens = words(ev.text)
+    at = [i for i, m in enumerate(tokens) if stem(m.group()) in terms]
+    inside = [i for i, m in enumerate(tokens) if entity.start <= m.start() + offset < entity.end]
+    if not at or not inside:
+        return 0.2
+    gap = min(abs(a - b) for a in at for b in inside)
+    return 1.0 / (1.0 + gap / CLOSE_WORDS)
+
+
+def vote(
+    ranked: list[Evidence],
+    labels: dict[str, float],
+    terms: set[str] | None = None,
+    prefer_new: bool = False,
+) -> list[Pick]:
+    """Candidates of the wanted labels from the best sentences, most votes first.
+
+    terms: the question's word stems (entities near them weigh more); prefer_new: the
+    question asks for the latest, so newer articles' sentences weigh more.
+    """
+    votes: dict[str, float] = {}
+    best: dict[str, Pick] = {}
+    for ev in ranked[:VOTERS]:
+        seen: set[str] = set()
+        recency = ev.features.get("newer", 1.0) if prefer_new else 1.0
+        for ent in ev.entities:
+            weight = labels.get(ent.label, 0.0) * recency
+            if weight <= 0:
+                continue
+            weight *= _closeness(ev, ent, terms or set())
+            surface = ev.article.text[ent.start : ent.end]
+            time = _time_of(ev, ent) if ent.label in _DATE_LABELS else None
+            key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            votes[key] = votes.get(key, 0.0) + ev.score * weight
+            if key not in best:
+                best[key] = Pick(surface, ent.label, ev, ent, 0.0, 0.0, time)
+    # A shorter mention inside a longer one ("Benedict", "Pope Benedict XVI") is the same
+    # thing: its votes go to the longer form.
+    for short in sorted(votes, key=len):
+        if short.startswith("date:"):
+            continue
+        longer = [k for k in votes if k != short and f" {short} " in f" {k} "]
+        if longer:
+            target = max(longer, key=lambda k: votes[k])
+            votes[target] += votes.pop(short)
+    total = sum(votes.values()) or 1.0
+    picks = []
+    for key, v in votes.items():
+        pick = best[key]
+        pick.votes, pick.share = v, v / total
+        picks.append(pick)
+    return sorted(picks, key=lambda p: p.votes, reverse=True)

@@ -1,0 +1,149 @@
+"""Answer typing, candidate voting and the ranker on hand-built evidence (no index needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.answer_types import asked_parts, expected_labels, question_cues
+from assistant.evidence import Candidate, Evidence, build_evidence, named_in_question
+from assistant.question import analyse
+from assistant.ranking import FEATURES, RankerModel, load_model, rank
+from assistant.voting import vote
+from index.articles import Article
+from index.entities import Entity
+
+
+def _top(labels: dict[str, float]) -> str:
+    return max(labels, key=labels.get)
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("Huge crowds lined the streets of which country this week?", "GPE"),
+        ("Which US state is represented by congressman Kevin McCarthy?", "GPE"),
+        ("Which company recently announced it would cut 10,000 jobs?", "ORG"),
+        ("How many astronauts were selected to join the mission?", "CARDINAL"),
+        ("How much will the new stadium cost?", "MONEY"),
+        ("Who won the award for best actress?", "PERSON"),
+        ("When did the strike begin?", "DATE"),
+        ("What did the minister say about the budget?", "NONE"),
+        ("Who is Steve Witkoff?", "NONE"),
+    ],
+)
+def test_expected_labels_follow_what_is_asked(question: str, label: str) -> None:
+    assert _top(expected_labels(question)) == label
+
+
+def test_a_clause_when_is_not_the_question() -> None:
+    # Quiz questions open with a statement: "when" there is a conjunction, "which" asks.
+    cues = question_cues("He was injured when he fell. He plays for which team?")
+    assert cues[0] == "which:team"
+
+
+def test_two_things_asked() -> None:
+    parts = asked_parts("Who visited Kursk and when?")
+    assert [_top(p) for p in parts] == ["PERSON", "DATE"]
+
+
+def _article(text: str, entities: list[tuple[str, str]], published: date | None = None):
+    """An article of one paragraph per sentence, with entities found by their words."""
+    sentences, pos = [], 0
+    for part in text.split("\n\n"):
+        sentences.append((pos, pos + len(part)))
+        pos += len(part) + 2
+    ents = []
+    for words, label in entities:
+        start = 0
+        while (i := text.find(words, start)) >= 0:
+            ents.append(Entity(i, i + len(words), label))
+            start = i + len(words)
+    art = Article(
+        "a1", "Title", text, published, False, None, None, [], "x.txt", "h", sentences
+    )
+    return art, sorted(ents, key=lambda e: e.start)
+
+
+def _evidence(art: Article, ents: list[Entity], scores: list[float]) -> list[Evidence]:
+    out = []
+    for i, score in enumerate(scores):
+        s, e = art.sentences[i]
+        out.append(
+            Evidence(
+                art, i, score=score, entities=[x for x in ents if s <= x.start and x.end <= e]
+            )
+        )
+    return out
+
+
+def test_votes_pool_mentions_of_one_thing() -> None:
+    art, ents = _article(
+        "Pope Benedict XVI was laid to rest on Thursday.\n\n"
+        "Benedict resigned in 2013.\n\n"
+        "Pope Francis led the funeral.",
+        [("Pope Benedict XVI", "PERSON"), ("Benedict", "PERSON"), ("Pope Francis", "PERSON")],
+    )
+    # "Benedict" inside "Pope Benedict XVI" is the same entity: keep the longer span only.
+    ents = [e for e in ents if not (e.start == 5 and e.end == 13)]
+    picks = vote(_evidence(art, ents, [0.9, 0.8, 0.3]), {"PERSON": 1.0})
+    assert picks[0].text == "Pope Benedict XVI"
+    assert picks[0].share == pytest.approx((0.9 + 0.8) / 2.0)
+
+
+def test_dates_that_resolve_to_one_day_are_one_answer() -> None:
+    art, ents = _article(
+        "Putin visited Kursk on Wednesday.\n\nThe visit on March 12 was filmed.\n\n"
+        "Talks are due on Friday.",
+        [("Wednesday", "DATE"), ("March 12", "DATE"), ("Friday", "DATE")],
+        published=date(2025, 3, 13),
+    )
+    picks = vote(_evidence(art, ents, [0.9, 0.6, 0.7]), {"DATE": 1.0})
+    assert picks[0].time is not None and picks[0].time.resolved == date(2025, 3, 12)
+    assert picks[0].share == pytest.approx(1.5 / 2.2)
+
+
+def test_only_wanted_labels_vote() -> None:
+    art, ents = _article(
+        "Germany said it will send tanks, Olaf Scholz announced.",
+        [("Germany", "GPE"), ("Olaf Scholz", "PERSON")],
+    )
+    picks = vote(_evidence(art, ents, [0.9]), {"GPE": 0.9, "NORP": 0.1})
+    assert [p.text for p in picks] == ["Germany"]
+
+
+def test_entities_the_question_names_are_not_answers() -> None:
+    assert named_in_question("Kursk", {"visit", "kursk"})
+    assert not named_in_question("Vladimir Putin", {"visit", "kursk"})
+    q = analyse("Who visited Kursk?")
+    art, ents = _article(
+        "President Vladimir Putin visited Kursk.", [("Vladimir Putin", "PERSON"), ("Kursk", "GPE")]
+    )
+    cand = Candidate(art, 0, 0, 1.0, ents)
+    (ev,) = build_evidence(q, [cand], {"PERSON": 0.8}, None)
+    assert [art.text[e.start : e.end] for e in ev.entities] == ["Vladimir Putin"]
+    assert ev.features["coverage"] > 0.5 and ev.features["type_match"] == 0.8
+
+
+def test_ranker_orders_by_learned_probability() -> None:
+    model = RankerModel(
+        weights=tuple(1.0 if f == "coverage" else 0.0 for f in FEATURES),
+        bias=0.0,
+        mean=(0.0,) * len(FEATURES),
+        scale=(1.0,) * len(FEATURES),
+        decline_below=0.5,
+    )
+    art, _ = _article("One.\n\nTwo.", [])
+    low = Evidence(art, 0, features={"coverage": 0.1})
+    high = Evidence(art, 1, features={"coverage": 2.0})
+    assert rank([low, high], model) == [high, low]
+    assert high.score > low.score > 0.5
+
+
+def test_the_shipped_ranker_loads_and_prefers_answering_sentences() -> None:
+    model = load_model()
+    base = dict.fromkeys(FEATURES, 0.0)
+    good = {**base, "chunk_dense": 0.7, "coverage": 0.8, "context_coverage": 0.9, "type_match": 0.8}
+    bad = {**base, "chunk_dense": 0.3, "coverage": 0.0, "context_coverage": 0.1}
+    assert model.probability(good) > model.decline_below > model.probability(bad)
