@@ -25,6 +25,8 @@ class Plan:
     quotes: list[Evidence]
     # Set when the question asked about a recent window and the evidence is older.
     stale_window: tuple[date, date] | None = None
+    # The question asks when: every relative day quoted is resolved in a note.
+    asks_when: bool = False
 
 
 def choose_quotes(ranked: list[Evidence], picks: list[Pick], threshold: float) -> list[Evidence]:
@@ -90,30 +92,41 @@ def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:
         return render(
             "lead", "answer_when", answer=_shown(picks[0]), when=_shown(picks[1]), cite=cites
         )
+    if len(picks) == 1 and picks[0].time is None:
+        # News says "on Friday": the day the answer's sentence names, resolved, goes with it.
+        days = [t for t in relative_days(picks[0].evidence) if t.exact]
+        if len(days) == 1:
+            return render(
+                "lead", "answer_when", answer=_shown(picks[0]), when=days[0].label, cite=cites
+            )
     return render(
         "lead", "answer", answer=" · ".join(f"**{_shown(p)}**" for p in picks), cite=cites
     )
 
 
 def _date_notes(plan: Plan, numbers: dict[tuple[str, int], int]) -> list[str]:
-    """Say how each relative date shown as an answer was resolved."""
+    """Say how each relative date shown as an answer (or quoted, when asked) was resolved."""
+    shown: list[tuple[Evidence, TimeMention]] = [
+        (p.evidence, p.time)
+        for p in plan.picks
+        if p.time is not None and p.time.relative and p.time.resolved
+    ]
+    if plan.asks_when:
+        shown += [(ev, t) for ev in plan.quotes for t in relative_days(ev)]
     notes = []
-    for pick in plan.picks:
-        t: TimeMention | None = pick.time
-        if t is None or not t.relative or not t.resolved:
-            continue
-        art = pick.evidence.article
-        notes.append(
-            render(
-                "body",
-                "date_note",
-                words=t.text,
-                label=t.label,
-                n=numbers[(art.article_id, pick.evidence.index)],
-                published=long_date(art.published) if art.published else "unknown",
-                inferred=render("body", "inferred") if art.date_inferred else "",
-            )
+    for ev, t in shown:
+        art = ev.article
+        note = render(
+            "body",
+            "date_note",
+            words=t.text,
+            label=t.label,
+            n=numbers[(art.article_id, ev.index)],
+            published=long_date(art.published) if art.published else "unknown",
+            inferred=render("body", "inferred") if art.date_inferred else "",
         )
+        if note not in notes:
+            notes.append(note)
     return notes
 
 

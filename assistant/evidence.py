@@ -86,6 +86,9 @@ def build_evidence(
     rare = dict(sorted(question.terms.items(), key=lambda kv: -kv[1])[:3])
     rarest = max(question.terms, key=question.terms.get) if question.terms else None
     named = [stems_of(e) for e in question.entities]
+    named_stems = set().union(*named) if named else set()
+    # What the question says happened ("approve", "voted against"), apart from its names.
+    action = {t: w for t, w in question.terms.items() if t not in named_stems}
     newest = None
     if question.recency:
         newest = max((c.article.published for c in candidates if c.article.published), default=None)
@@ -122,6 +125,7 @@ def build_evidence(
         feats = {
             "coverage": _share(question.terms, here),
             "context_coverage": _share(question.terms, around),
+            "action_coverage": _share(action, here),
             "rare_coverage": _share(rare, around),
             "rarest_missing": float(rarest is not None and rarest not in around),
             "entity_missing": missing,

@@ -22,6 +22,7 @@ _DATA = Path(__file__).with_name("data") / "sentence_ranker.json"
 FEATURES = (
     "coverage",
     "context_coverage",
+    "action_coverage",
     "rare_coverage",
     "rarest_missing",
     "entity_missing",

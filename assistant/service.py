@@ -204,13 +204,16 @@ class Assistant:
         until: date | str | None,
         sources: list[str] | tuple[str, ...] | str | None,
         as_of: date | str | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> tuple[Answer, list, str | None]:
         """The extractive answer, the ranked evidence, and a note if the LLM failed already."""
         t0 = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         if isinstance(sources, str):
             sources = [sources]
-        filters = Filters(_as_date(since), _as_date(until), tuple(s for s in sources or () if s))
+        filters = Filters(
+            _as_date(since), _as_date(until), tuple(s for s in sources or () if s), exclude
+        )
         if filters.since and filters.until and filters.since > filters.until:
             raise QuestionError(
                 render(
@@ -235,7 +238,7 @@ class Assistant:
         if not (filters.since or filters.until):
             # "in March 2023" narrows the search; "this week" only prefers what is recent.
             lo, hi = q.explicit_range(today)
-            filters = Filters(lo, hi, filters.sources)
+            filters = Filters(lo, hi, filters.sources, exclude)
         window = q.window(today)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
@@ -243,7 +246,9 @@ class Assistant:
         vector = self.embedder.embed_query(query)
         hits, view = self._search(view, query, k, filters, vector)
         if window is not None:
-            recent = Filters(max(window[0], filters.since or window[0]), window[1], filters.sources)
+            recent = Filters(
+                max(window[0], filters.since or window[0]), window[1], filters.sources, exclude
+            )
             if recent.since <= recent.until:
                 extra, _ = self._search(view, query, k, recent, vector)
                 have = {h.chunk.chunk_id for h in hits}
@@ -259,7 +264,9 @@ class Assistant:
                 ev.article.published and window[0] <= ev.article.published for ev in quotes
             ):
                 stale = window
-            answer_text, citations = compose(Plan(picks, quotes, stale))
+            parts = asked_parts(standalone)
+            asks_when = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
+            answer_text, citations = compose(Plan(picks, quotes, stale, asks_when))
             answer = Answer(text, answer_text, True, citations, [], standalone_question=standalone)
         else:
             answer = self._decline(text, standalone, filters, ranked, view)

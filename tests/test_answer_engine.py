@@ -143,7 +143,15 @@ def test_ranker_orders_by_learned_probability() -> None:
 
 def test_the_shipped_ranker_loads_and_prefers_answering_sentences() -> None:
     model = load_model()
-    base = dict.fromkeys(FEATURES, 0.0)
-    good = {**base, "chunk_dense": 0.7, "coverage": 0.8, "context_coverage": 0.9, "type_match": 0.8}
-    bad = {**base, "chunk_dense": 0.3, "coverage": 0.0, "context_coverage": 0.1}
-    assert model.probability(good) > model.decline_below > model.probability(bad)
+    average = dict(zip(FEATURES, model.mean, strict=True))
+    good = {
+        **average,
+        "coverage": 0.9,
+        "context_coverage": 1.0,
+        "action_coverage": 0.9,
+        "type_match": 0.8,
+    }
+    bad = {**average, "coverage": 0.0, "context_coverage": 0.1, "action_coverage": 0.0}
+    bad["type_match"] = 0.0
+    assert model.probability(good) > model.decline_below
+    assert model.probability(good) > 3 * model.probability(bad)
