@@ -60,9 +60,7 @@ def _article(text: str, entities: list[tuple[str, str]], published: date | None 
         while (i := text.find(words, start)) >= 0:
             ents.append(Entity(i, i + len(words), label))
             start = i + len(words)
-    art = Article(
-        "a1", "Title", text, published, False, None, None, [], "x.txt", "h", sentences
-    )
+    art = Article("a1", "Title", text, published, False, None, None, [], "x.txt", "h", sentences)
     return art, sorted(ents, key=lambda e: e.start)
 
 
@@ -71,9 +69,7 @@ def _evidence(art: Article, ents: list[Entity], scores: list[float]) -> list[Evi
     for i, score in enumerate(scores):
         s, e = art.sentences[i]
         out.append(
-            Evidence(
-                art, i, score=score, entities=[x for x in ents if s <= x.start and x.end <= e]
-            )
+            Evidence(art, i, score=score, entities=[x for x in ents if s <= x.start and x.end <= e])
         )
     return out
 
