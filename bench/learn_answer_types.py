@@ -16,7 +16,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from assistant.answer_types import _DATA, NONE, question_cues
+from assistant.answer_types import _DATA, MIN_SUPPORT, NONE, question_cues
 from index.entities import shared_tagger
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news-train" / "questions.jsonl"
@@ -60,6 +60,8 @@ def main(argv: list[str]) -> None:
     cues = {}
     for cue, c in sorted(counts.items()):
         n = sum(c.values())
+        if n < MIN_SUPPORT:
+            continue  # never consulted (assistant.answer_types.MIN_SUPPORT)
         entry: dict[str, float] = {"_n": n}
         entry.update({label: round(k / n, 4) for label, k in c.most_common()})
         cues[cue] = entry
