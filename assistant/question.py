@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from assistant.text import QUESTION_WORDS, WEAK_WORDS, stem, stopwords, words
+from assistant.text import question_words, stem, stopwords, weak_words, words
 from index.dates import MONTHS, WEEKDAYS
 
 _RECENCY = re.compile(
@@ -26,14 +26,9 @@ _IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b(?!\s*(?:percent|%))", re.IGNORE
 _WINDOWS = {"last week": 7, "this week": 7, "last few days": 4, "yesterday": 1, "today": 0}
 _WINDOWS_MONTH = {"last month": 31}
 # Words that are capitalised in questions without naming anything.
-_NOT_ENTITY = (
-    QUESTION_WORDS
-    | {"i", "and", "or", "the", "a", "an", "in", "on", "of", "did"}
-    # Months and weekdays are capitalised but name a time, which the evidence may word
-    # differently ("in March" / "on Sunday").
-    | set(MONTHS)
-    | set(WEEKDAYS)
-)
+# Months and weekdays are capitalised but name a time, which the evidence may word
+# differently ("in March" / "on Sunday").
+_NOT_ENTITY = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 @dataclass
@@ -85,7 +80,10 @@ def entities_in(text: str) -> list[str]:
         gap = text[tokens[i - 1].end() : m.start()] if i else ""
         # A capitalised stopword ("He is ...", "The ...") opens a sentence, it names nothing.
         capital = (
-            w[:1].isupper() and w.casefold() not in _NOT_ENTITY and w.casefold() not in stopwords()
+            w[:1].isupper()
+            and w.casefold() not in _NOT_ENTITY
+            and w.casefold() not in stopwords()
+            and w.casefold() not in question_words()
         )
         if capital and run and gap.strip() in ("", "-"):
             run.append(w)
@@ -113,10 +111,10 @@ def analyse(text: str) -> Question:
     for m in words(scrubbed):
         w = m.group()
         low = w.casefold()
-        if low in stop or low in QUESTION_WORDS or len(low) < 2:
+        if low in stop or low in question_words() or len(low) < 2:
             continue
         s = stem(low)
-        weight = 2.0 if s in entity_stems else (0.3 if low in WEAK_WORDS else 1.0)
+        weight = 2.0 if s in entity_stems else (0.3 if low in weak_words() else 1.0)
         terms[s] = max(terms.get(s, 0.0), weight)
     return Question(
         text=text,

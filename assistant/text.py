@@ -7,52 +7,6 @@ from functools import lru_cache
 
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿĀ-ſ]+(?:[’'][A-Za-z]+)?")
 
-# Words that carry no content in a question about news.
-QUESTION_WORDS = {
-    "who",
-    "whom",
-    "whose",
-    "what",
-    "when",
-    "where",
-    "why",
-    "how",
-    "which",
-    "many",
-    "much",
-    "did",
-    "does",
-    "do",
-    "is",
-    "are",
-    "was",
-    "were",
-    "has",
-    "have",
-    "had",
-    "will",
-    "would",
-    "can",
-    "could",
-    "should",
-    "tell",
-    "me",
-    "about",
-    "according",
-    "article",
-    "articles",
-    "news",
-    "story",
-    "stories",
-    "report",
-    "reports",
-    "happen",
-    "happened",
-    "please",
-}
-# Reporting verbs match almost every news sentence, so they count for little.
-WEAK_WORDS = {"say", "said", "says", "told", "tell", "add", "added", "state", "stated"}
-
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
@@ -68,85 +22,31 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _words() -> dict:
+    """assistant/data/words.toml, where the word lists live with their sources."""
+    import tomllib
+    from pathlib import Path
+
+    return tomllib.loads((Path(__file__).with_name("data") / "words.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """Words that carry no content in a question (who, did, tell, article ...)."""
+    return frozenset(_words()["question_words"])
+
+
+@lru_cache(maxsize=1)
+def weak_words() -> frozenset[str]:
+    """Reporting verbs, which match almost every news sentence."""
+    return frozenset(_words()["weak_words"])
+
+
+@lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
-
-
-# Snowball leaves irregular past tenses alone, and news is written in the past tense.
-IRREGULAR = {
-    "said": "say",
-    "told": "tell",
-    "went": "go",
-    "gone": "go",
-    "met": "meet",
-    "took": "take",
-    "taken": "take",
-    "gave": "give",
-    "given": "give",
-    "made": "make",
-    "won": "win",
-    "lost": "lose",
-    "left": "leave",
-    "held": "hold",
-    "began": "begin",
-    "begun": "begin",
-    "found": "find",
-    "came": "come",
-    "saw": "see",
-    "seen": "see",
-    "ran": "run",
-    "spoke": "speak",
-    "spoken": "speak",
-    "wrote": "write",
-    "written": "write",
-    "struck": "strike",
-    "fought": "fight",
-    "led": "lead",
-    "sent": "send",
-    "brought": "bring",
-    "bought": "buy",
-    "paid": "pay",
-    "sold": "sell",
-    "kept": "keep",
-    "thought": "think",
-    "knew": "know",
-    "known": "know",
-    "got": "get",
-    "became": "become",
-    "chose": "choose",
-    "chosen": "choose",
-    "drove": "drive",
-    "rose": "rise",
-    "fell": "fall",
-    "flew": "fly",
-    "grew": "grow",
-    "shot": "shoot",
-    "stood": "stand",
-    "felt": "feel",
-    "heard": "hear",
-    "built": "build",
-    "spent": "spend",
-    "hid": "hide",
-    "hidden": "hide",
-    "broke": "break",
-    "broken": "break",
-    "stole": "steal",
-    "stolen": "steal",
-    "threw": "throw",
-    "thrown": "throw",
-    "swore": "swear",
-    "sworn": "swear",
-    "withdrew": "withdraw",
-    "withdrawn": "withdraw",
-    "fled": "flee",
-    "sought": "seek",
-    "caught": "catch",
-    "taught": "teach",
-    "meant": "mean",
-    "lent": "lend",
-}
 
 
 @lru_cache(maxsize=65536)
@@ -155,7 +55,7 @@ def stem(word: str) -> str:
     word = word.casefold().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
-    return _stemmer().stemWord(IRREGULAR.get(word, word))
+    return _stemmer().stemWord(_words()["irregular"].get(word, word))
 
 
 def words(text: str) -> list[re.Match[str]]:
