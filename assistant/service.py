@@ -240,6 +240,7 @@ class Assistant:
             lo, hi = q.explicit_range(today)
             filters = Filters(lo, hi, filters.sources, exclude)
         window = q.window(today)
+        parts = asked_parts(standalone)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
         query = f"{standalone} {context}".strip()
@@ -254,17 +255,16 @@ class Assistant:
                 have = {h.chunk.chunk_id for h in hits}
                 hits += [h for h in extra if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        ranked = self._rank(view, q, hits, window)
+        ranked = self._rank(view, q, hits, window, parts[0])
         model = load_model()
         if ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
-            picks = self._picks(q, ranked, model.lead_share)
+            picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)
             stale = None
             if window is not None and not any(
                 ev.article.published and window[0] <= ev.article.published for ev in quotes
             ):
                 stale = window
-            parts = asked_parts(standalone)
             asks_when = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
             answer_text, citations = compose(Plan(picks, quotes, stale, asks_when))
             answer = Answer(text, answer_text, True, citations, [], standalone_question=standalone)
@@ -279,11 +279,13 @@ class Assistant:
         return answer, ranked, llm_note
 
     @staticmethod
-    def _picks(q: Question, ranked: list[Evidence], lead_share: float) -> list[Pick]:
+    def _picks(
+        q: Question, parts: list[dict[str, float]], ranked: list[Evidence], lead_share: float
+    ) -> list[Pick]:
         """The short answers that won their vote clearly, one per thing asked."""
         picks: list[Pick] = []
         terms = set(q.terms)
-        for labels in asked_parts(q.text):
+        for labels in parts:
             if labels.get(NONE, 0.0) >= 0.5:
                 continue
             voters = ranked
@@ -304,8 +306,12 @@ class Assistant:
         q: Question,
         hits: list[Hit],
         window: tuple[date, date] | None,
+        labels: dict[str, float],
     ) -> list[Evidence]:
-        """The sentences of the retrieved chunks, scored by the learned ranker."""
+        """The sentences of the retrieved chunks, scored by the learned ranker.
+
+        labels: the entity labels the question asks for (answer_types.asked_parts).
+        """
         candidates = []
         seen = set()
         for position, hit in enumerate(hits):
@@ -318,7 +324,6 @@ class Assistant:
                 candidates.append(
                     Candidate(article, i, position, hit.score * RRF_K, ents, hit.dense_score or 0.0)
                 )
-        labels = asked_parts(q.text)[0]
         return rank(build_evidence(q, candidates, labels, window))
 
     def _decline(
