@@ -92,16 +92,25 @@ def build_evidence(
     newest = None
     if question.recency:
         newest = max((c.article.published for c in candidates if c.article.published), default=None)
+    # A chunk's sentences are each other's neighbours: stem each sentence and title once.
+    memo: dict[tuple[str, int], set[str]] = {}
+
+    def stems_at(art: Article, i: int) -> set[str]:
+        key = (art.article_id, i)
+        if key not in memo:
+            memo[key] = stems_of(art.title if i < 0 else art.sentence_text(i))
+        return memo[key]
+
     out = []
     for cand in candidates:
         art, i = cand.article, cand.index
         text = art.sentence_text(i)
-        here = stems_of(text)
-        around = set(here) | stems_of(art.title)
+        here = stems_at(art, i)
+        around = here | stems_at(art, -1)
         if i > 0:
-            around |= stems_of(art.sentence_text(i - 1))
+            around |= stems_at(art, i - 1)
         if i + 1 < len(art.sentences):
-            around |= stems_of(art.sentence_text(i + 1))
+            around |= stems_at(art, i + 1)
         start, end = art.sentences[i]
         ents = [
             e
