@@ -25,9 +25,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 install: $(VENV)/.installed
 
 # A local GGUF backend and the LLM integration tests (a real llama.cpp server). llama-cpp-python
-# builds from source (~5-8 min); pip keeps the wheel in its cache, so the next install reuses it.
-install-llm: $(VENV)/.installed-test
+# builds from source (~5-8 min), once per virtualenv (.installed-llm).
+# llama.cpp is built for the CPU features every x86-64 machine here has (AVX2, FMA, F16C)
+# rather than -march=native: on Intel Xeons that report AMX, a native build runs AMX
+# instructions this sandbox refuses ("Fatal Python error: Illegal instruction" in decode).
+# --no-cache-dir: pip's wheel cache would hand back a wheel built with other flags.
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON,)
+$(VENV)/.installed-llm: $(VENV)/.installed-test
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]>=0.3.16,<0.4'
 	$(BIN)/pip install -q -e '.[test,llm-local]'
+	touch $@
+
+install-llm: $(VENV)/.installed-llm
 
 install-test: $(VENV)/.installed-test chromium
 
