@@ -43,26 +43,23 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
 
-def _time_of(ev: Evidence, entity: Entity) -> TimeMention | None:
+def _time_of(ev: Evidence, entity: Entity, times: list[TimeMention]) -> TimeMention | None:
     start = ev.span[0]
-    for t in find_times(ev.text, ev.article.published):
+    for t in times:
         if t.start + start < entity.end and entity.start < t.end + start and t.resolved:
             return t
     return None
 
 
-def _closeness(ev: Evidence, entity: Entity, terms: set[str]) -> float:
+def _closeness(starts: list[int], at: list[int], entity: Entity) -> float:
     """How near an entity stands to the question's words in its sentence: 1 beside them.
 
-    In "Ana Costa scored twice, and goalkeeper Ben Okafor saved a penalty", the one who saved
-    the penalty is the name next to "saved a penalty"; without a parser, distance is the sign.
+    starts: article offsets of the sentence's words; at: indices of those that are the
+    question's. In "Ana Costa scored twice, and goalkeeper Ben Okafor saved a penalty", the
+    one who saved the penalty is the name next to "saved a penalty"; without a parser,
+    distance is the sign.
     """
-    if not terms:
-        return 1.0
-    offset = ev.span[0]
-    tokens = words(ev.text)
-    at = [i for i, m in enumerate(tokens) if stem(m.group()) in terms]
-    inside = [i for i, m in enumerate(tokens) if entity.start <= m.start() + offset < entity.end]
+    inside = [i for i, pos in enumerate(starts) if entity.start <= pos < entity.end]
     if not at or not inside:
         return 0.2
     gap = min(abs(a - b) for a in at for b in inside)
@@ -85,13 +82,21 @@ def vote(
     for ev in ranked[:VOTERS]:
         seen: set[str] = set()
         recency = ev.features.get("newer", 1.0) if prefer_new else 1.0
+        tokens = words(ev.text)
+        starts = [m.start() + ev.span[0] for m in tokens]
+        at = [i for i, m in enumerate(tokens) if stem(m.group()) in terms] if terms else []
+        times: list[TimeMention] | None = None
         for ent in ev.entities:
             weight = labels.get(ent.label, 0.0) * recency
             if weight <= 0:
                 continue
-            weight *= _closeness(ev, ent, terms or set())
+            if terms:
+                weight *= _closeness(starts, at, ent)
             surface = ev.article.text[ent.start : ent.end]
-            time = _time_of(ev, ent) if ent.label in _DATE_LABELS else None
+            time = None
+            if ent.label in _DATE_LABELS:
+                times = find_times(ev.text, ev.article.published) if times is None else times
+                time = _time_of(ev, ent, times)
             key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
             if not key or key in seen:
                 continue
