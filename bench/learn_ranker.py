@@ -154,7 +154,7 @@ def choose_lead_share(data, model: RankerModel) -> float:
         if led:
             print(f"  share {share:.2f}: {sum(led)} right, {len(led) - sum(led)} wrong leads")
         if led and sum(led) / len(led) >= LEAD_PRECISION:
-            best_share = float(share)
+            best_share = round(float(share), 2)
     led = [r for s, r in tops if s >= best_share]
     print(f"lead share {best_share:.2f}: {sum(led)} right, {len(led) - sum(led)} wrong leads")
     return best_share
