@@ -90,6 +90,9 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
                 meta = yaml.safe_load("\n".join(lines[1:i])) or {}
             except yaml.YAMLError as exc:
                 raise ArticleError(f"invalid YAML front matter: {exc}") from None
+            except ValueError as exc:
+                # YAML reads 2025-02-30 as a date and the calendar refuses it.
+                raise ArticleError(f"impossible date in the front matter: {exc}") from None
             if not isinstance(meta, dict):
                 raise ArticleError("front matter is not a mapping of fields")
             return meta, "\n".join(lines[i + 1 :])

@@ -18,6 +18,7 @@ from conftest import (
     ROOT,
     SEED,
     SEED_TITLE,
+    run_cli,
     trafilatura_error,
 )
 
@@ -249,3 +250,19 @@ def test_discover_recurses_and_filters(tmp_path: Path) -> None:
     assert [(p.path, p.reason) for p in problems] == [
         (str(tmp_path / "missing.txt"), "no such file or folder")
     ]
+
+
+def test_impossible_front_matter_date_is_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    """YAML reads 2025-02-30 as a date; the calendar refuses it: a problem, not a traceback."""
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: T\npublished: 2025-02-30\n---\nThe council met on Monday.\n")
+    (tmp_path / "good.txt").write_text("Bridge opens\n\nThe mayor opened the bridge on Friday.\n")
+    raws, problems = read_articles(bad, MAX)
+    assert raws == []
+    assert [(p.path, p.reason) for p in problems] == [
+        (str(bad), "impossible date in the front matter: day is out of range for month")
+    ]
+    out = run_cli("index", str(tmp_path), "--index-dir", str(tmp_path / "idx"))
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+    assert "1 added" in out.stdout and "impossible date" in out.stdout + out.stderr
