@@ -85,6 +85,10 @@ class KeywordIndex:
             token_pattern=TOKEN_PATTERN,
             show_progress=False,
         )
+        if not any(t in self.bm25.vocab_dict for t in tokens.vocab):
+            # Nothing the index knows ("the the the"): bm25s would log that the query is empty
+            # into the user's terminal and score every chunk zero.
+            return []
         rows, scores = self.bm25.retrieve(
             tokens, k=min(k, len(self)), show_progress=False, weight_mask=mask
         )

@@ -124,3 +124,16 @@ def test_threads_sharing_a_loaded_index_read_their_own_chunks(
     finally:
         sys.setswitchinterval(interval)
     assert wrong == 0
+
+
+def test_a_query_of_words_the_index_lacks_finds_nothing_and_logs_nothing(
+    indexed: tuple[NewsdeskSettings, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, _ = indexed
+    view = IndexView(settings, query_encoder(settings))
+    view.refresh()
+    caplog.set_level("DEBUG")
+    assert view._sparse("the the the", 10, Filters()) == []
+    assert view._sparse("of and", 10, Filters(None, None, ("x",))) == []
+    assert not [r for r in caplog.records if r.name.startswith("bm25s")]
+    assert view._sparse("council vote", 10, Filters()), "a real query still hits"
