@@ -151,3 +151,21 @@ def test_the_shipped_ranker_loads_and_prefers_answering_sentences() -> None:
     bad["type_match"] = 0.0
     assert model.probability(good) > model.decline_below
     assert model.probability(good) > 3 * model.probability(bad)
+
+
+def test_a_named_month_and_year_narrow_the_search_a_bare_month_does_not() -> None:
+    today = date(2026, 11, 26)
+    assert analyse("Who won the vote in March 2023?").explicit_range(today) == (
+        date(2023, 3, 1),
+        date(2023, 3, 31),
+    )
+    assert analyse("What happened in 2024?").explicit_range(today) == (
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
+    # Which March is meant cannot be told: left to ranking, not a filter.
+    assert analyse("Who was named coach in March?").explicit_range(today) == (None, None)
+    # "this week" is a preference read against the asking day, never a range.
+    q = analyse("Who resigned this week?")
+    assert q.explicit_range(today) == (None, None)
+    assert q.window(today) == (date(2026, 11, 19), today)

@@ -176,6 +176,15 @@ def test_this_week_on_an_older_archive_is_answered_with_its_date(assistant: Assi
     assert "Vladimir Putin" in fresh.text and "the latest I have" not in fresh.text
 
 
+def test_a_month_and_year_in_the_question_narrow_the_search(assistant: Assistant) -> None:
+    march = assistant.ask("Who did Riverside Rovers name as head coach in March 2025?")
+    assert "Peter Hahn" in march.text.splitlines()[0]
+    june = assistant.ask("Who did Riverside Rovers name as head coach in June 2025?")
+    assert "Marta Lind" in june.text.splitlines()[0]
+    never = assistant.ask("Who did Riverside Rovers name as head coach in 2019?")
+    assert not never.answered and "from 2019-01-01 up to 2019-12-31" in never.text
+
+
 def test_filters_by_source_and_date(assistant: Assistant) -> None:
     answer = assistant.ask("Who scored twice in the cup final?", sources=["Sports Daily"])
     assert answer.answered and answer.citations[0].source == "Sports Daily"
