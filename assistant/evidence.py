@@ -25,8 +25,6 @@ class Evidence:
 
     article: Article
     index: int
-    # Rank of the retrieved chunk it came from (0 = best).
-    rank: int = 0
     # IDF-weighted share of the question's terms found in the sentence.
     coverage: float = 0.0
     # P(the sentence holds the answer), from the learned ranker (assistant/ranking.py).
@@ -153,7 +151,6 @@ def build_evidence(
             Evidence(
                 article=art,
                 index=i,
-                rank=cand.rank,
                 coverage=feats["coverage"],
                 features=feats,
                 entities=ents,

@@ -64,11 +64,6 @@ class Question:
             return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
         return None, None
 
-    @property
-    def total_weight(self) -> float:
-        """Sum of term weights."""
-        return sum(self.terms.values()) or 1.0
-
 
 def entities_in(text: str) -> list[str]:
     """Capitalised runs of words that look like names (Kursk, Vladimir Putin, North Korea)."""

@@ -162,7 +162,6 @@ class IndexView:
         self._entities: dict[str, list[Entity] | None] = {}
         stats = db.stats()
         self.stats = stats
-        self.newest = date.fromisoformat(stats["last_date"]) if stats["last_date"] else None
         if old_probe is not None:
             old_probe.close()
 
