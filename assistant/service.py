@@ -247,8 +247,12 @@ class Assistant:
         vector = self.embedder.embed_query(query)
         hits, view = self._search(view, query, k, filters, vector)
         if window is not None:
+            # The window only narrows what the user's own dates allow, never widens it.
             recent = Filters(
-                max(window[0], filters.since or window[0]), window[1], filters.sources, exclude
+                max(window[0], filters.since or window[0]),
+                min(window[1], filters.until or window[1]),
+                filters.sources,
+                exclude,
             )
             if recent.since <= recent.until:
                 extra, _ = self._search(view, query, k, recent, vector)

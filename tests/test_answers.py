@@ -165,6 +165,16 @@ def test_recency_prefers_the_newest_article(assistant: Assistant) -> None:
     assert "the latest I have" not in last_week.text
 
 
+def test_this_week_never_reaches_past_the_users_own_dates(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Who did Riverside Rovers name as head coach this week?",
+        until="2025-03-31",
+        as_of="2025-06-15",
+    )
+    assert answer.answered and "Peter Hahn" in answer.text
+    assert all(c.published <= "2025-03-31" for c in answer.citations), answer.citations
+
+
 def test_this_week_on_an_older_archive_is_answered_with_its_date(assistant: Assistant) -> None:
     """Asked today, "this week" finds nothing that recent: answer from the archive, say when."""
     answer = assistant.ask("Who visited Kursk this week?", as_of="2026-11-26")
