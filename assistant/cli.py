@@ -9,7 +9,7 @@ from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
 
 EXIT_SKIPPED = 3
 EXIT_ERROR = 1
@@ -31,7 +31,7 @@ def _iso_date(value: str) -> date:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index article files incrementally, or rebuild the index afresh."""
-    from index.pipeline import Indexer
+    from index import Indexer
 
     settings = _settings(args)
     report = Indexer(settings).run([Path(p) for p in args.paths] or None, rebuild=args.rebuild)
@@ -46,7 +46,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print what the index holds."""
-    from index.pipeline import index_status
+    from index import index_status
 
     status = index_status(_settings(args))
     if args.json:
@@ -94,10 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the newsdesk command line."""
-    from index.embedding import offline_env
-    from index.store import IndexBusyError, IndexMissingError, StoreError
+    from index import IndexBusyError, IndexMissingError, StoreError, set_offline_env
 
-    offline_env()
+    set_offline_env()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,276 +1,113 @@
-"""Hybrid retrieval over the live index: dense (Chroma) and BM25, fused by reciprocal rank."""
+"""Retrievers over the index, reciprocal-rank fusion of their results, and the reranking seam.
+
+A retriever turns a Query into (chunk id, score) pairs, best first; FusionRetriever fuses any
+list of them into Hits. The index reader does the searching; this is where it is composed.
+"""
 
 from __future__ import annotations
 
-import copy
-import math
-import threading
-from dataclasses import dataclass
-from datetime import date
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Protocol
 
-import numpy as np
-
-from index.articles import Article, day_number
-from index.embedding import TextEncoder
-from index.entities import Entity
-from index.settings import NewsdeskSettings
-from index.store import (
-    ArticleDB,
-    IndexMissingError,
-    Pointer,
-    build_dir,
-    chroma_client,
-    read_pointer,
-)
+from index import ChunkInfo, Filters, IndexReader
 
 RRF_K = 60.0
 
 
 @dataclass(frozen=True)
-class ChunkInfo:
-    """What the store says about one chunk."""
+class Query:
+    """One search: the words, their vector (embedded once per question), how many, which articles."""
 
-    chunk_id: str
-    article_id: str
-    start: int
-    end: int
-    first_sentence: int
-    last_sentence: int
-    published: date | None
-    source: str | None
+    text: str
+    vector: list[float]
+    k: int
+    filters: Filters
 
 
 @dataclass
 class Hit:
-    """A retrieved chunk with its fused score and its rank in each retriever."""
+    """A retrieved chunk with its fused score, and its rank and score in each retriever."""
 
     chunk: ChunkInfo
     score: float
-    dense_rank: int | None = None
-    sparse_rank: int | None = None
-    dense_score: float | None = None
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which articles a question may draw on."""
-
-    since: date | None = None
-    until: date | None = None
-    sources: tuple[str, ...] = ()
-    # Articles left out (by id): bench/learn_ranker.py asks questions without their answer.
-    exclude: frozenset[str] = frozenset()
-
-    def allows(self, chunk: ChunkInfo) -> bool:
-        """Whether a chunk passes the filters."""
-        if chunk.article_id in self.exclude:
-            return False
-        if self.since and (chunk.published is None or chunk.published < self.since):
-            return False
-        if self.until and (chunk.published is None or chunk.published > self.until):
-            return False
-        return not self.sources or (chunk.source or "").casefold() in {
-            s.casefold() for s in self.sources
-        }
+    ranks: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
 
     @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return bool(self.since or self.until or self.sources)
+    def dense_score(self) -> float | None:
+        """The dense retriever's cosine similarity for this chunk, where it found it."""
+        return self.scores.get(DenseRetriever.name)
 
 
-class IndexView:
-    """A consistent, read-only view of the live build, reloaded when an indexer changes it."""
+class Retriever(ABC):
+    """Finds chunks for a query. Subclasses implement _retrieve; callers use retrieve."""
 
-    def __init__(self, settings: NewsdeskSettings, embedder: TextEncoder) -> None:
-        self.settings = settings
-        self.embedder = embedder
-        self._lock = threading.Lock()
-        self._pointer: Pointer | None = None
-        self._revision = -1
-        self._db: ArticleDB | None = None
-        # A connection outside the snapshot's transaction, to see an indexer's new revision.
-        self._probe: ArticleDB | None = None
+    name: str = "retriever"
 
-    # -- loading -------------------------------------------------------------------------
-    def refresh(self, force: bool = False) -> None:
-        """Reload if the live build or its revision changed since the last look."""
-        pointer = read_pointer(self.settings.index_dir)
-        if pointer is None:
-            raise IndexMissingError(f"no index in {self.settings.index_dir}")
-        with self._lock:
-            same = pointer == self._pointer and self._probe is not None
-            if not force and same and self._probe.revision() == self._revision:
-                return
-            self._load(pointer)
-
-    def snapshot(self) -> IndexView:
-        """A frozen copy of the view as loaded now, which a later reload leaves untouched."""
-        with self._lock:
-            # One question reads its chunks and then their articles; another thread's reload in
-            # between must not swap the store under it.
-            return copy.copy(self)
-
-    def _load(self, pointer: Pointer) -> None:
-        from index import keyword
-
-        path = build_dir(self.settings.index_dir, pointer.build) / "articles.sqlite"
-        if not path.is_file():
-            raise IndexMissingError(f"no article store at {path}")
-        db = ArticleDB(path, readonly=True)
-        # One read transaction for the life of this load: articles read later, on demand, come
-        # from the same committed state as the chunks, even if an indexer commits in between.
-        db.conn.execute("BEGIN")
-        revision = db.revision()
-        probe = ArticleDB(path, readonly=True)
-        rows = db.chunk_rows(with_text=False)
-        chunks: dict[str, ChunkInfo] = {}
-        for r in rows:
-            info = ChunkInfo(
-                r["chunk_id"],
-                r["article_id"],
-                r["start"],
-                r["end"],
-                r["first_sentence"],
-                r["last_sentence"],
-                date.fromisoformat(r["published"]) if r["published"] else None,
-                r["source"],
-            )
-            chunks[info.chunk_id] = info
-        collection = chroma_client(self.settings, for_reading=True).get_collection(
-            pointer.collection, embedding_function=None
-        )
-        bm25 = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
-        doc_freq = bm25.doc_freq() if bm25 is not None else {}
-        order = list(chunks)
-        old_probe, self._probe = self._probe, probe
-        # The previous store stays open for snapshots still answering from it; it closes when
-        # the last of them is gone.
-        self._db = db
-        self._pointer = pointer
-        self._revision = revision
-        self.chunks = chunks
-        self.chunk_order = order
-        self.collection = collection
-        self.bm25 = bm25
-        self.doc_freq = doc_freq
-        self.published = np.array([day_number(c.published) for c in chunks.values()])
-        self.sources = np.array(
-            [(c.source or "").casefold() for c in chunks.values()], dtype=object
-        )
-        self._articles: dict[str, Article] = {}
-        self._entities: dict[str, list[Entity] | None] = {}
-        stats = db.stats()
-        self.stats = stats
-        if old_probe is not None:
-            old_probe.close()
-
-    # -- reads ---------------------------------------------------------------------------
-    def article(self, article_id: str) -> Article:
-        """An article of the live build (cached)."""
-        art = self._articles.get(article_id)
-        if art is None:
-            assert self._db is not None
-            with self._lock:
-                art = self._db.article(article_id)
-            if art is None:
-                raise KeyError(article_id)
-            self._articles[article_id] = art
-        return art
-
-    def entities(self, article_id: str) -> list[Entity] | None:
-        """The named entities the indexer stored for an article (None: never tagged)."""
-        if article_id not in self._entities:
-            assert self._db is not None
-            with self._lock:
-                self._entities[article_id] = self._db.entities(article_id)
-        return self._entities[article_id]
-
-    def rarity(self, stem: str) -> float:
-        """How much a word tells apart passages: 0.5 for one in every chunk, 1.5 for the rarest.
-
-        BM25's own document frequencies (same Snowball stems) give the inverse document
-        frequency, so "turnout" outweighs "election" when both are asked about.
-        """
-        n = len(self.chunk_order)
-        if n == 0:
-            return 1.0
-        df = self.doc_freq.get(stem, 1)
-
-        def idf(d: int) -> float:
-            return math.log(1 + (n - d + 0.5) / (d + 0.5))
-
-        return 0.5 + idf(min(df, n)) / idf(1)
-
-    def search(
-        self, query: str, top_k: int, filters: Filters, vector: list[float] | None = None
-    ) -> list[Hit]:
-        """The top_k chunks for the query, dense and BM25 results fused by reciprocal rank.
-
-        vector: the query's embedding, where the caller has it already.
-        """
-        depth = max(top_k * 3, 20)
-        dense = self._dense(query, depth, filters, vector)
-        sparse = self._sparse(query, depth, filters)
-        # llama-index's QueryFusionRetriever keys fusion on node.hash, which differs between the
-        # Chroma and BM25 copies of a chunk (their metadata differ), and it resolves an LLM from
-        # the global Settings; fusing on chunk ids here is ten lines and exact.
-        fused: dict[str, Hit] = {}
-        for rank, (cid, score) in enumerate(dense):
-            hit = fused.setdefault(cid, Hit(self.chunks[cid], 0.0))
-            hit.score += 1.0 / (RRF_K + rank)
-            hit.dense_rank, hit.dense_score = rank, score
-        for rank, (cid, _score) in enumerate(sparse):
-            hit = fused.setdefault(cid, Hit(self.chunks[cid], 0.0))
-            hit.score += 1.0 / (RRF_K + rank)
-            hit.sparse_rank = rank
-        return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:top_k]
-
-    def _dense(
-        self, query: str, k: int, filters: Filters, vector: list[float] | None = None
-    ) -> list[tuple[str, float]]:
-        # Chroma is queried directly, not through llama-index's vector store: importing
-        # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
-        bounds = []
-        if filters.since:
-            bounds.append({"published_int": {"$gte": day_number(filters.since)}})
-        if filters.until:
-            bounds.append({"published_int": {"$lte": day_number(filters.until)}})
-        where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
-        res = self.collection.query(
-            query_embeddings=[vector if vector is not None else self.embedder.embed_query(query)],
-            n_results=min(k, max(1, len(self.chunks))),
-            where=where,
-            include=["distances"],
-        )
-        out = []
-        for cid, distance in zip(res["ids"][0], res["distances"][0], strict=True):
-            info = self.chunks.get(cid)
-            # Vectors the store does not vouch for are leftovers of an interrupted run.
-            if info is not None and filters.allows(info):
-                # The similarity llama-index's Chroma store reports, which the evidence
-                # thresholds were calibrated on.
-                out.append((info.chunk_id, math.exp(-distance)))
-        return out
-
-    def _sparse(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
-        if self.bm25 is None:
+    def retrieve(self, reader: IndexReader, query: Query) -> list[tuple[str, float]]:
+        """(chunk id, score) of up to query.k chunks, best first, each passing the filters."""
+        if query.k <= 0:
             return []
-        mask = None
-        if filters.active:
-            keep = np.ones(len(self.chunk_order), dtype=bool)
-            if filters.since:
-                keep &= self.published >= day_number(filters.since)
-            if filters.until:
-                keep &= (self.published <= day_number(filters.until)) & (self.published > 0)
-            if filters.sources:
-                keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
-            if not keep.any():
-                return []
-            mask = keep.astype(int)
-        out = []
-        for row, score in self.bm25.search(query, k, mask):
-            info = self.chunks.get(self.chunk_order[row])
-            if info is not None and filters.allows(info):
-                out.append((info.chunk_id, score))
-        return out
+        found = self._retrieve(reader, query)
+        # Ids the reader does not know are leftovers of an interrupted run, never cited.
+        return [(cid, s) for cid, s in found if cid in reader.chunks][: query.k]
+
+    @abstractmethod
+    def _retrieve(self, reader: IndexReader, query: Query) -> list[tuple[str, float]]: ...
+
+
+class DenseRetriever(Retriever):
+    """Nearest chunks by the query's MiniLM vector (Chroma)."""
+
+    name = "dense"
+
+    def _retrieve(self, reader: IndexReader, query: Query) -> list[tuple[str, float]]:
+        return reader.dense(query.vector, query.k, query.filters)
+
+
+class KeywordRetriever(Retriever):
+    """Chunks BM25 scores highest for the query's words."""
+
+    name = "keyword"
+
+    def _retrieve(self, reader: IndexReader, query: Query) -> list[tuple[str, float]]:
+        return reader.keyword(query.text, query.k, query.filters)
+
+
+class FusionRetriever:
+    """Reciprocal-rank fusion over a list of retrievers, each asked for a deeper list than k.
+
+    llama-index's QueryFusionRetriever keys fusion on node.hash, which differs between the
+    Chroma and BM25 copies of a chunk (their metadata differ), and it resolves an LLM from the
+    global Settings; fusing on chunk ids here is a few lines and exact.
+    """
+
+    def __init__(self, retrievers: list[Retriever], rrf_k: float = RRF_K) -> None:
+        self.retrievers = retrievers
+        self.rrf_k = rrf_k
+
+    def search(self, reader: IndexReader, query: Query) -> list[Hit]:
+        """The query.k best chunks by fused reciprocal rank."""
+        deep = Query(query.text, query.vector, max(query.k * 3, 20), query.filters)
+        fused: dict[str, Hit] = {}
+        for retriever in self.retrievers:
+            for rank, (cid, score) in enumerate(retriever.retrieve(reader, deep)):
+                hit = fused.setdefault(cid, Hit(reader.chunks[cid], 0.0))
+                hit.score += 1.0 / (self.rrf_k + rank)
+                hit.ranks[retriever.name] = rank
+                hit.scores[retriever.name] = score
+        return sorted(fused.values(), key=lambda h: h.score, reverse=True)[: query.k]
+
+
+class Reranker(Protocol):
+    """An optional step after fusion that reorders the hits (registered as newsdesk.rerankers)."""
+
+    def rerank(self, reader: IndexReader, query: Query, hits: list[Hit]) -> list[Hit]:
+        """The hits in a better order (it may drop some; it must not invent any)."""
+        ...
+
+
+def hybrid() -> FusionRetriever:
+    """Dense and keyword retrieval fused: what every question is searched with."""
+    return FusionRetriever([DenseRetriever(), KeywordRetriever()])

@@ -1,4 +1,4 @@
-"""The Assistant: validates a question, retrieves, weighs the evidence and composes the answer."""
+"""The Assistant: checks a question, retrieves and ranks the evidence, hands it to the answerer."""
 
 from __future__ import annotations
 
@@ -10,24 +10,28 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer_types import NONE, asked_parts
-from assistant.compose import Plan, choose_quotes, compose, related
+from assistant.answer_types import asked_parts
+from assistant.answering import Answerer, Context, build_answerer
 from assistant.evidence import Candidate, Evidence, build_evidence
 from assistant.followup import condense
-from assistant.generative import Generator
 from assistant.models import Answer, QuestionError
 from assistant.question import Question, analyse
-from assistant.ranking import load_model, rank
-from assistant.retrieval import RRF_K, Filters, Hit, IndexView
+from assistant.ranking import rank
+from assistant.retrieval import RRF_K, FusionRetriever, Hit, Query, Reranker, hybrid
+from assistant.settings import NewsdeskSettings
 from assistant.templates import render
-from assistant.voting import Pick, vote
-from index.embedding import TextEncoder, offline_env, shared_embedder
-from index.onnx_model import OnnxQueryEncoder, onnx_path
-from index.settings import NewsdeskSettings
-from index.store import IndexMissingError, StoreError
+from index import (
+    Filters,
+    IndexMissingError,
+    IndexReader,
+    StoreError,
+    TextEncoder,
+    query_encoder,
+)
+from index.plugins import RERANKERS, load
 
 if TYPE_CHECKING:
-    from index.pipeline import IndexReport
+    from index import IndexReport
 
 
 def _as_date(value: date | str | None) -> date | None:
@@ -51,14 +55,6 @@ def clean_question(question: Any, limit: int) -> str:
     return text
 
 
-def query_encoder(settings: NewsdeskSettings) -> TextEncoder:
-    """The ONNX copy of the model the indexer exported (no torch import), else the torch model."""
-    path = onnx_path(settings.model_cache_dir)
-    if path.is_file():
-        return OnnxQueryEncoder(path)
-    return shared_embedder(settings.embed_batch_size)
-
-
 def _store_failure(exc: BaseException) -> bool:
     """Whether an error came from the vector store or its connection (not from our code)."""
     import sqlite3
@@ -70,17 +66,29 @@ def _store_failure(exc: BaseException) -> bool:
 
 
 class Assistant:
-    """Answers questions from one index; holds the model and the index view, kept warm."""
+    """Answers questions from one index; holds the model and the index reader, kept warm.
+
+    The parts plug in: retrieval is a FusionRetriever over a list of retrievers, an optional
+    reranker reorders its hits, and the answerer (extractive, generative or another package's)
+    writes the answer from the ranked evidence.
+    """
 
     def __init__(
-        self, settings: NewsdeskSettings | None = None, embedder: TextEncoder | None = None
+        self,
+        settings: NewsdeskSettings | None = None,
+        embedder: TextEncoder | None = None,
+        retriever: FusionRetriever | None = None,
+        answerer: Answerer | None = None,
     ) -> None:
-        offline_env()
         self.settings = settings or NewsdeskSettings()
         self.embedder = embedder or query_encoder(self.settings)
-        self.view = IndexView(self.settings, self.embedder)
-        # The optional LLM answerer (issue 7); it builds nothing until a question needs it.
-        self.generator = Generator(self.settings, self.embedder)
+        self.reader = IndexReader(self.settings)
+        self.retriever = retriever or hybrid()
+        self.reranker: Reranker | None = (
+            _instance(load(RERANKERS, self.settings.reranker)) if self.settings.reranker else None
+        )
+        # Nothing is loaded until a question needs it (an LLM answerer builds its model then).
+        self.answerer = answerer or build_answerer(self.settings, self.embedder)
 
     def warm(self) -> None:
         """Load the model and the index now rather than on the first question."""
@@ -89,43 +97,40 @@ class Assistant:
 
     def _refresh(self) -> None:
         try:
-            self.view.refresh()
+            self.reader.refresh()
         except IndexMissingError as exc:
             raise IndexMissingError(
                 render("errors", "no_index", index_dir=self.settings.index_dir)
             ) from exc
 
-    def _search(
-        self,
-        view: IndexView,
-        query: str,
-        k: int,
-        filters: Filters,
-        vector: list[float] | None = None,
-    ) -> tuple[list, IndexView]:
+    def _search(self, reader: IndexReader, query: Query) -> tuple[list[Hit], IndexReader]:
         """Search a snapshot; if the index changed or its store failed under us, reload once.
 
         Returns the hits and the snapshot they come from, whose articles they cite.
         """
         try:
-            return view.search(query, k, filters, vector), view
+            return self._retrieve(reader, query), reader
         except Exception as first:
             if not _store_failure(first):
                 raise
             # A rebuild that finished between our refresh and the query deletes the collection
             # we held; the new live build answers instead.
             try:
-                self.view.refresh(force=True)
-                view = self.view.snapshot()
-                return view.search(query, k, filters, vector), view
+                self.reader.refresh(force=True)
+                reader = self.reader.snapshot()
+                return self._retrieve(reader, query), reader
             except Exception as exc:
                 if isinstance(exc, StoreError | IndexMissingError) or not _store_failure(exc):
                     raise
                 raise StoreError(f"the index cannot be searched right now: {exc}") from exc
 
+    def _retrieve(self, reader: IndexReader, query: Query) -> list[Hit]:
+        hits = self.retriever.search(reader, query)
+        return self.reranker.rerank(reader, query, hits) if self.reranker else hits
+
     def status(self) -> dict[str, Any]:
         """What the index holds (articles, chunks, dates, sources, when built)."""
-        from index.pipeline import index_status
+        from index import index_status
 
         return index_status(self.settings)
 
@@ -133,7 +138,7 @@ class Assistant:
         self, paths: list[Path], on_progress: Callable[[int, int], None] | None = None
     ) -> IndexReport:
         """Index article files incrementally (the same run as `newsdesk index PATH`)."""
-        from index.pipeline import Indexer
+        from index import Indexer
 
         return Indexer(self.settings).run(paths, progress=False, on_progress=on_progress)
 
@@ -168,8 +173,6 @@ class Assistant:
         assert final is not None
         return final
 
-    # -- generative answers (issue 7): the LLM answers from the ranked evidence, verified ------
-
     def ask_stream(
         self,
         question: str,
@@ -181,32 +184,30 @@ class Assistant:
         sources: list[str] | tuple[str, ...] | str | None = None,
         as_of: date | str | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the answer's verified sentences as an LLM writes them, then the final Answer.
+        """Yield the answer's text as the answerer writes it (an LLM's verified sentences),
+        then the final Answer, always last; it replaces what was streamed.
 
-        Without an LLM backend it yields the extractive Answer alone. The final Answer is always
-        the last item and replaces what was streamed (it may be the extractive fallback, with a
-        note, when the LLM failed). QuestionError is raised on the first iteration.
+        The extractive answerer yields the Answer alone. QuestionError is raised on the first
+        iteration.
         """
-        answer, ranked, llm_note = self._extractive(
-            question, history, top_k, since, until, sources, as_of
-        )
-        if not self.generator.enabled:
-            yield answer
-            return
-        yield from self.generator.stream(answer.standalone_question, ranked, answer, llm_note)
+        ctx = self.context(question, history, top_k, since, until, sources, as_of)
+        yield from self.answerer.stream(ctx)
 
-    def _extractive(
+    def context(
         self,
         question: str,
-        history: list[dict[str, Any]] | None,
-        top_k: int | None,
-        since: date | str | None,
-        until: date | str | None,
-        sources: list[str] | tuple[str, ...] | str | None,
+        history: list[dict[str, Any]] | None = None,
+        top_k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: list[str] | tuple[str, ...] | str | None = None,
         as_of: date | str | None = None,
         exclude: frozenset[str] = frozenset(),
-    ) -> tuple[Answer, list, str | None]:
-        """The extractive answer, the ranked evidence, and a note if the LLM failed already."""
+    ) -> Context:
+        """Check the question, retrieve and rank its evidence: what the answerer answers from.
+
+        exclude: article ids left out (bench/learn_ranker.py asks without the answer articles).
+        """
         t0 = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         if isinstance(sources, str):
@@ -226,15 +227,14 @@ class Assistant:
         today = _as_date(as_of) or date.today()
         self._refresh()
         # Chunks, articles and statistics of one question all come from one committed state.
-        view = self.view.snapshot()
-        standalone, context = condense(text, history)
-        llm_note = None
-        if self.generator.enabled and history:
-            # A configured LLM rewrites follow-ups better than the pronoun rules (issue 7).
-            rewritten, llm_note = self.generator.condense(text, history)
+        reader = self.reader.snapshot()
+        standalone, extra = condense(text, history)
+        note = None
+        if history:
+            rewritten, note = self.answerer.condense(text, history)
             standalone = rewritten or standalone
         q = analyse(standalone)
-        q.terms = {t: w * view.rarity(t) for t, w in q.terms.items()}
+        q.terms = {t: w * reader.rarity(t) for t, w in q.terms.items()}
         if not (filters.since or filters.until):
             # "in March 2023" narrows the search; "this week" only prefers what is recent.
             lo, hi = q.explicit_range(today)
@@ -243,9 +243,9 @@ class Assistant:
         parts = asked_parts(standalone)
         k = top_k or self.settings.top_k
         t1 = time.perf_counter()
-        query = f"{standalone} {context}".strip()
-        vector = self.embedder.embed_query(query)
-        hits, view = self._search(view, query, k, filters, vector)
+        words = f"{standalone} {extra}".strip()
+        vector = self.embedder.embed_query(words)
+        hits, reader = self._search(reader, Query(words, vector, k, filters))
         if window is not None:
             # The window only narrows what the user's own dates allow, never widens it.
             recent = Filters(
@@ -255,58 +255,29 @@ class Assistant:
                 exclude,
             )
             if recent.since <= recent.until:
-                extra, _ = self._search(view, query, k, recent, vector)
+                more, _ = self._search(reader, Query(words, vector, k, recent))
                 have = {h.chunk.chunk_id for h in hits}
-                hits += [h for h in extra if h.chunk.chunk_id not in have]
+                hits += [h for h in more if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        ranked = self._rank(view, q, hits, window, parts[0])
-        model = load_model()
-        if ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
-            picks = self._picks(q, parts, ranked, model.lead_share)
-            quotes = choose_quotes(ranked, picks, model.decline_below)
-            stale = None
-            if window is not None and not any(
-                ev.article.published and window[0] <= ev.article.published for ev in quotes
-            ):
-                stale = window
-            asks_when = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
-            answer_text, citations = compose(Plan(picks, quotes, stale, asks_when))
-            answer = Answer(text, answer_text, True, citations, [], standalone_question=standalone)
-        else:
-            answer = self._decline(text, standalone, filters, ranked, view)
-        t3 = time.perf_counter()
-        answer.timings_ms = {
-            "retrieval": (t2 - t1) * 1000,
-            "answer": (t3 - t2) * 1000,
-            "total": (t3 - t0) * 1000,
-        }
-        return answer, ranked, llm_note
-
-    @staticmethod
-    def _picks(
-        q: Question, parts: list[dict[str, float]], ranked: list[Evidence], lead_share: float
-    ) -> list[Pick]:
-        """The short answers that won their vote clearly, one per thing asked."""
-        picks: list[Pick] = []
-        terms = set(q.terms)
-        for labels in parts:
-            if labels.get(NONE, 0.0) >= 0.5:
-                continue
-            voters = ranked
-            if picks:
-                # "... and when?": the date of what the first answer did, from its sentences.
-                first = picks[0].text.casefold()
-                voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
-            won = vote(voters, labels, terms, prefer_new=q.recency)
-            if won and won[0].share >= lead_share:
-                picks.append(won[0])
-            elif not picks:
-                break
-        return picks
+        ranked = self._rank(reader, q, hits, window, parts[0])
+        return Context(
+            question=text,
+            standalone=standalone,
+            analysed=q,
+            parts=parts,
+            ranked=ranked,
+            filters=filters,
+            window=window,
+            reader=reader,
+            note=note,
+            timings_ms={"retrieval": (t2 - t1) * 1000},
+            started=t0,
+            retrieved=t2,
+        )
 
     def _rank(
         self,
-        view: IndexView,
+        reader: IndexReader,
         q: Question,
         hits: list[Hit],
         window: tuple[date, date] | None,
@@ -319,8 +290,8 @@ class Assistant:
         candidates = []
         seen = set()
         for position, hit in enumerate(hits):
-            article = view.article(hit.chunk.article_id)
-            ents = view.entities(article.article_id)
+            article = reader.article(hit.chunk.article_id)
+            ents = reader.entities(article.article_id)
             for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
                 if (article.article_id, i) in seen:
                     continue
@@ -330,43 +301,10 @@ class Assistant:
                 )
         return rank(build_evidence(q, candidates, labels, window))
 
-    def _decline(
-        self, text: str, standalone: str, filters: Filters, ranked: list[Evidence], view: IndexView
-    ) -> Answer:
-        what = ""
-        if filters.active:
-            bits = []
-            if filters.since:
-                bits.append(f"from {filters.since.isoformat()}")
-            if filters.until:
-                bits.append(f"up to {filters.until.isoformat()}")
-            if filters.sources:
-                bits.append("from " + ", ".join(filters.sources))
-            what = render("decline", "filters", what=" ".join(bits))
-        lines = [render("decline", "text", question=text, filters=what)]
-        rel = related(ranked)
-        if rel:
-            lines.append(render("decline", "related"))
-        elif not view.chunks:
-            lines.append(render("decline", "empty_index"))
-        return Answer(text, "\n\n".join(lines), False, [], rel, standalone_question=standalone)
 
-
-def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
-    """Whether a name the question gives is in none of the retrieved articles: then they are
-    about something else ("When did Putin visit Paris?")."""
-    texts = {ev.article.article_id: f"{ev.article.title}\n{ev.article.text}" for ev in ranked}
-    folded = [t.casefold() for t in texts.values()]
-    for entity in q.entities:
-        parts = [w.casefold() for w in entity.split()]
-        at = q.text.find(entity)
-        # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
-        if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
-            continue
-        # Most of its words in one article: "Rapper Gangsta Boo" is "Gangsta Boo" there.
-        if not any(sum(p in t for p in parts) * 2 >= len(parts) for t in folded):
-            return True
-    return False
+def _instance(registered: Any) -> Any:
+    """A registered part: classes are built with no arguments, other objects used as they are."""
+    return registered() if isinstance(registered, type) else registered
 
 
 _default: dict[Path, Assistant] = {}

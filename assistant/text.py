@@ -11,12 +11,9 @@ WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿĀ-ſ]+(?:[’'][A-Za-z]+)?")
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """NLTK's English stopwords as shipped inside llama-index (no download)."""
-    import importlib.util
-    from pathlib import Path
+    from index.bundled import llama_static
 
-    spec = importlib.util.find_spec("llama_index.core")
-    assert spec and spec.origin
-    path = Path(spec.origin).parent / "_static/nltk_cache/corpora/stopwords/english"
+    path = llama_static() / "nltk_cache" / "corpora" / "stopwords" / "english"
     words = set(path.read_text().split()) if path.is_file() else set()
     return frozenset(words)
 

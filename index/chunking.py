@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -60,14 +58,9 @@ def count_all(counter: TokenCounter, texts: list[str]) -> list[int]:
 @lru_cache(maxsize=1)
 def tiktoken_counter() -> TokenCounter:
     """Count cl100k tokens with the encoding llama-index ships, so tiktoken never downloads."""
-    spec = importlib.util.find_spec("llama_index.core")
-    assert spec and spec.origin, "llama-index-core is not installed"
-    os.environ.setdefault(
-        "TIKTOKEN_CACHE_DIR", str(Path(spec.origin).parent / "_static" / "tiktoken_cache")
-    )
-    import tiktoken
+    from index.bundled import cl100k_encoding
 
-    enc = tiktoken.get_encoding("cl100k_base")
+    enc = cl100k_encoding()
     # No batch form: tiktoken's encode_batch hands texts to a thread pool, which was 8x slower
     # than one call per sentence here.
     return _Counter(lambda text: len(enc.encode(text, disallowed_special=())))

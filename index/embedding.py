@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -33,19 +32,6 @@ class TextEncoder(Protocol):
 
 class ModelError(RuntimeError):
     """The embedding model is missing or not the file it should be."""
-
-
-def offline_env() -> None:
-    """Tell every library that could reach a hub or send telemetry not to."""
-    for key, value in {
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-    }.items():
-        os.environ.setdefault(key, value)
 
 
 def model_dir() -> Path:
@@ -85,7 +71,6 @@ class Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    offline_env()
                     path = model_dir()
                     verify_model(path)
                     from sentence_transformers import SentenceTransformer

@@ -1,25 +1,50 @@
-"""Reading article files (.txt, .md, .html, .json, .jsonl) into raw articles, reporting bad ones."""
+"""Finding article files and reading them with the loader registered for their type.
+
+Loaders are plugins (entry point group `newsdesk.loaders`, see index/plugins.py); newsdesk's
+own, in index/formats.py, are registered the same way in pyproject.toml. A loader reads one
+file into raw articles and reports each bad part as a Problem instead of raising.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, Protocol
 
 from index.articles import ArticleError, Problem, RawArticle
+from index.plugins import LOADERS, load_all
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date", "publish_date", "published_at")
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Expand files and folders (recursively) into article files; missing paths are problems."""
+class Loader(Protocol):
+    """Reads the files of some types into raw articles."""
+
+    suffixes: tuple[str, ...]
+
+    def read(self, path: Path, max_bytes: int) -> tuple[list[RawArticle], list[Problem]]:
+        """The articles of one file, and a Problem for each part that could not be read."""
+        ...
+
+
+def loader_table() -> dict[str, Loader]:
+    """Every registered loader by the file suffix it reads (".txt", ".jsonl" ...)."""
+    table: dict[str, Loader] = {}
+    for registered in load_all(LOADERS).values():
+        loader = registered() if isinstance(registered, type) else registered
+        for suffix in loader.suffixes:
+            table[suffix.lower()] = loader
+    return table
+
+
+def discover(
+    paths: Iterable[Path], suffixes: Iterable[str] | None = None
+) -> tuple[list[Path], list[Problem]]:
+    """Expand files and folders (recursively) into the files of these types; missing paths are
+    problems."""
+    known = {s.lower() for s in (suffixes if suffixes is not None else loader_table())}
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
@@ -36,14 +61,14 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                         problems.append(Problem(str(d), "symlink points outside the folder"))
                 for name in sorted(names):
                     f = Path(dirpath) / name
-                    if f.suffix.lower() not in SUFFIXES or name.startswith("."):
+                    if f.suffix.lower() not in known or name.startswith("."):
                         continue
                     # A link that leads out of the folder could pull in any file on the machine.
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
                         problems.append(Problem(str(f), "symlink points outside the folder"))
                         continue
                     files.append(f)
-        elif path.suffix.lower() not in SUFFIXES:
+        elif path.suffix.lower() not in known:
             problems.append(
                 Problem(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
             )
@@ -80,23 +105,9 @@ def decode(data: bytes, max_bytes: int) -> str:
     return text
 
 
-def _front_matter(text: str) -> tuple[dict[str, Any], str]:
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            try:
-                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-            except yaml.YAMLError as exc:
-                raise ArticleError(f"invalid YAML front matter: {exc}") from None
-            except ValueError as exc:
-                # YAML reads 2025-02-30 as a date and the calendar refuses it.
-                raise ArticleError(f"impossible date in the front matter: {exc}") from None
-            if not isinstance(meta, dict):
-                raise ArticleError("front matter is not a mapping of fields")
-            return meta, "\n".join(lines[i + 1 :])
-    return {}, text
+def read_text(path: Path, max_bytes: int) -> str:
+    """A file's text, checked for size and encoding (raises ArticleError)."""
+    return decode(path.read_bytes(), max_bytes)
 
 
 def _authors(value: Any) -> list[str]:
@@ -134,81 +145,24 @@ def from_fields(fields: dict[str, Any], path: str, locator: str = "") -> RawArti
     )
 
 
-def _text_file(text: str, path: str) -> RawArticle:
-    meta, body = _front_matter(text)
-    fields = {k: v for k, v in meta.items() if k not in TEXT_FIELDS}
-    if not meta.get("title"):
-        # A plain text article starts with its headline.
-        lines = body.lstrip().split("\n", 1)
-        fields["title"] = lines[0].strip().lstrip("# ").strip()
-        body = lines[1] if len(lines) > 1 else ""
-    fields["text"] = body
-    if not body.strip():
-        raise ArticleError("no article text after the title")
-    return from_fields(fields, path)
-
-
-# A line of prose: at least eight words ending like a sentence.
-_SENTENCE = re.compile(r"^(?:\S+\s+){7,}\S+[.!?\"”’)]\s*$")
-
-
-def _html_file(text: str, path: str) -> RawArticle:
-    try:
-        import trafilatura
-    except ImportError as exc:
-        # A broken install (lxml_html_clean missing) should skip the pages, not end the run.
-        raise ArticleError(f"HTML support unavailable: {exc}") from None
-
-    extracted = trafilatura.extract(
-        text, output_format="json", with_metadata=True, include_comments=False, fast=True
-    )
-    if not extracted:
-        raise ArticleError("no article text found in the HTML page")
-    doc = json.loads(extracted)
-    body = doc.get("text") or doc.get("raw_text") or ""
-    # A page of menus and links (an index page, a cookie wall) still extracts to a few short
-    # lines; without one sentence of prose it is not an article.
-    if not any(_SENTENCE.search(line) for line in body.splitlines()):
-        raise ArticleError("no article text in the HTML page (only menus or link lists)")
-    return from_fields(
-        {
-            "text": doc.get("text") or doc.get("raw_text"),
-            "title": doc.get("title"),
-            "published": doc.get("date"),
-            "url": doc.get("source") or doc.get("url"),
-            # trafilatura's JSON names the site (og:site_name) "source-hostname".
-            "source": doc.get("source-hostname") or doc.get("sitename") or doc.get("hostname"),
-            "authors": doc.get("author"),
-        },
-        path,
-    )
-
-
-def read_articles(path: Path, max_bytes: int) -> tuple[list[RawArticle], list[Problem]]:
-    """Read one file into raw articles; a .jsonl reports each bad line and keeps the good ones."""
+def read_articles(
+    path: Path, max_bytes: int, table: dict[str, Loader] | None = None
+) -> tuple[list[RawArticle], list[Problem]]:
+    """Read one file with the loader of its type; what fails is reported, never raised."""
     name = str(path)
+    loader = (table if table is not None else loader_table()).get(path.suffix.lower())
+    if loader is None:
+        return [], [Problem(name, f"unsupported file type {path.suffix or '(none)'!r}")]
     try:
-        text = decode(path.read_bytes(), max_bytes)
-        suffix = path.suffix.lower()
-        if suffix in (".html", ".htm"):
-            return [_html_file(text, name)], []
-        if suffix == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ArticleError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
-            items = data if isinstance(data, list) else [data]
-            return _items(items, name, "item {}")
-        if suffix == ".jsonl":
-            return _jsonl(text, name)
-        return [_text_file(text, name)], []
+        return loader.read(path, max_bytes)
     except ArticleError as exc:
         return [], [Problem(name, str(exc))]
     except OSError as exc:
         return [], [Problem(name, f"cannot read: {exc.strerror or exc}")]
 
 
-def _items(items: list[Any], name: str, label: str) -> tuple[list[RawArticle], list[Problem]]:
+def from_items(items: list[Any], name: str, label: str) -> tuple[list[RawArticle], list[Problem]]:
+    """Raw articles from JSON objects; each bad one is a Problem named by its label."""
     out, problems = [], []
     for i, item in enumerate(items, start=1):
         where = label.format(i)
@@ -218,20 +172,4 @@ def _items(items: list[Any], name: str, label: str) -> tuple[list[RawArticle], l
             out.append(from_fields(item, name, where))
         except ArticleError as exc:
             problems.append(Problem(f"{name} ({where})", str(exc)))
-    return out, problems
-
-
-def _jsonl(text: str, name: str) -> tuple[list[RawArticle], list[Problem]]:
-    out, problems = [], []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(f"{name} (line {lineno})", f"invalid JSON: {exc.msg}"))
-            continue
-        got, bad = _items([item], name, f"line {lineno}")
-        out += got
-        problems += bad
     return out, problems

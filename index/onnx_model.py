@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.embedding import MODEL_SHA256, model_dir, offline_env, verify_model
+from index.embedding import MODEL_SHA256, model_dir, verify_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +32,6 @@ def export_onnx(cache_dir: Path) -> Path:
     dest = onnx_path(cache_dir)
     if dest.is_file():
         return dest
-    offline_env()
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging

@@ -7,32 +7,40 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, day_number
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
-from index.loaders import discover, read_articles
-from index.prepare import prepare
-from index.settings import NewsdeskSettings
-from index.store import (
-    ArticleDB,
-    Pointer,
-    StoreError,
-    build_dir,
-    chroma_client,
+from index.errors import StoreError
+from index.housekeeping import (
+    check_free_space,
+    drop_orphans,
+    present_ids,
+    remove_stale_builds,
+    write_failure,
+)
+from index.layout import (
     index_lock,
     new_pointer,
     now_iso,
     read_pointer,
     remove_build,
-    writable_collection,
+    store_path,
     write_pointer,
 )
+from index.loaders import discover, loader_table, read_articles
+from index.prepare import prepare
+from index.report import IndexReport
+from index.settings import IndexSettings
+from index.store import ArticleDB
+from index.vectors import chroma_client, writable_collection
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 DEFAULT_SEEDS = Path("seeds")
 # Vectors are added to Chroma in groups as they are embedded, so a long run that is killed
@@ -40,61 +48,6 @@ DEFAULT_SEEDS = Path("seeds")
 EMBED_GROUP_CHUNKS = 512
 
 ProgressFn = Callable[[int, int], None]
-
-
-@dataclass
-class IndexReport:
-    """What one indexing run did."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    rebuilt: bool = False
-    # Articles indexed earlier whose named entities this run added (no re-embedding).
-    tagged: int = 0
-    tag_seconds: float = 0.0
-
-    @property
-    def skipped(self) -> int:
-        """How many files or records were skipped."""
-        return len(self.problems)
-
-    def summary(self) -> str:
-        """The one summary line printed at the end of a run."""
-        line = (
-            f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.skipped} skipped · chunks: {self.chunks} "
-            f"({self.embedded} embedded) · {self.seconds:.1f} s"
-        )
-        if self.tagged:
-            line += f" · entities added to {self.tagged} earlier articles"
-        if self.embedded == 0 and not self.rebuilt:
-            line += (
-                " · nothing changed, nothing embedded"
-                if not (self.removed or self.updated or self.added or self.tagged)
-                else ""
-            )
-        return line
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly form of the report."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "removed": self.removed,
-            "skipped": [{"path": p.path, "reason": p.reason} for p in self.problems],
-            "chunks": self.chunks,
-            "embedded": self.embedded,
-            "seconds": round(self.seconds, 3),
-            "tagged": self.tagged,
-            "tag_seconds": round(self.tag_seconds, 3),
-        }
 
 
 def file_key(path: Path) -> str:
@@ -120,18 +73,30 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
 class Indexer:
     """Turns article files into chunks, vectors and store rows for one index dir."""
 
-    def __init__(self, settings: NewsdeskSettings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or shared_embedder(settings.embed_batch_size)
+        # Loaders by file suffix, built-in and from installed packages (newsdesk.loaders).
+        self.loaders = loader_table()
         self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
         # [CLS] and [SEP] take two places of the model's window.
         self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
+
+    def fit(self, article: Article) -> None:
+        """Split the article's sentences that are too long for one chunk (in place)."""
+        article.sentences = fit_sentences(
+            article.text, article.sentences, self._counters, self._budgets
+        )
+
+    def chunk(self, article: Article) -> list[Chunk]:
+        """The article's chunks: whole sentences, each within the model's window."""
+        return chunk_article(article, self._counters, self._budgets)
 
     def prepare_file(
         self, path: Path
     ) -> tuple[list[tuple[Article, list[Chunk], str]], list[Problem]]:
         """Load, clean and chunk every article of one file."""
-        raws, problems = read_articles(path, self.settings.max_article_bytes)
+        raws, problems = read_articles(path, self.settings.max_article_bytes, self.loaders)
         out = []
         for raw in raws:
             where = f"{raw.path} ({raw.locator})" if raw.locator else raw.path
@@ -141,12 +106,8 @@ class Indexer:
                 problems.append(Problem(where, str(exc)))
                 continue
             article.path = file_key(path)
-            article.sentences = fit_sentences(
-                article.text, article.sentences, self._counters, self._budgets
-            )
-            out.append(
-                (article, chunk_article(article, self._counters, self._budgets), raw.locator)
-            )
+            self.fit(article)
+            out.append((article, self.chunk(article), raw.locator))
         return out, problems
 
     def run(
@@ -160,10 +121,10 @@ class Indexer:
         try:
             return self._run(paths, rebuild, progress, on_progress)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(_write_failure(self.settings.index_dir, exc)) from exc
+            raise StoreError(write_failure(self.settings.index_dir, exc)) from exc
         except Exception as exc:
             if type(exc).__module__.startswith("chromadb"):
-                raise StoreError(_write_failure(self.settings.index_dir, exc)) from exc
+                raise StoreError(write_failure(self.settings.index_dir, exc)) from exc
             raise
 
     def _run(
@@ -181,16 +142,16 @@ class Indexer:
             client = chroma_client(self.settings)
             live = read_pointer(index_dir)
             fresh = rebuild or live is None
-            pointer = new_pointer(self.settings) if fresh else live
+            pointer = new_pointer(self.settings.collection_prefix) if fresh else live
             assert pointer is not None
-            db = ArticleDB(build_dir(index_dir, pointer.build) / "articles.sqlite")
+            db = ArticleDB(store_path(index_dir, pointer.build))
             try:
                 collection = writable_collection(client, pointer.collection, self.settings)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
                 self._tag_missing(db, report)
                 if not fresh:
                     # Leftovers of an interrupted run that this run did not adopt.
-                    _drop_orphans(collection, db)
+                    drop_orphans(collection, db)
                 db.replace_articles(
                     [], [], {}, {"model": f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"}
                 )
@@ -204,7 +165,7 @@ class Indexer:
                 write_pointer(index_dir, pointer)
                 if live is not None:
                     remove_build(index_dir, client, live)
-            _remove_stale_builds(index_dir, client, pointer, self.settings.uses_server)
+            remove_stale_builds(index_dir, client, pointer, self.settings.uses_server)
             # Queries embed with an ONNX copy of the model so they need not import torch.
             from index.onnx_model import export_onnx
 
@@ -215,14 +176,14 @@ class Indexer:
     def _update(
         self,
         db: ArticleDB,
-        collection: Any,
+        collection: Collection,
         roots: list[Path],
         fresh: bool,
         report: IndexReport,
         progress: bool | None,
         on_progress: ProgressFn | None,
     ) -> None:
-        files, problems = discover(roots)
+        files, problems = discover(roots, self.loaders)
         report.problems += problems
         known_files = {} if fresh else db.file_hashes()
         by_path = {} if fresh else db.articles_by_path()
@@ -301,7 +262,7 @@ class Indexer:
     def _write(
         self,
         db: ArticleDB,
-        collection: Any,
+        collection: Collection,
         pending: list[tuple[Article, list[Chunk], str]],
         remove: list[str],
         file_hashes: dict[str, str | None],
@@ -313,10 +274,10 @@ class Indexer:
         # Chunk ids derive from the article's content and offsets, so vectors an interrupted
         # run already added for these very chunks are adopted instead of embedded again.
         wanted = [c.chunk_id for _, cs, _ in pending for c in cs]
-        present = _present_ids(collection, wanted)
+        present = present_ids(collection, wanted)
         total = len(wanted) - len(present)
         if not self.settings.uses_server:
-            _check_free_space(self.settings.index_dir, total)
+            check_free_space(self.settings.index_dir, total)
         if total:
             self._embed_and_add(collection, pending, present, total, progress, on_progress, report)
         # Vectors go in first; then one transaction switches every article of the run at once,
@@ -349,7 +310,7 @@ class Indexer:
 
     def _embed_and_add(
         self,
-        collection: Any,
+        collection: Collection,
         pending: list[tuple[Article, list[Chunk], str]],
         present: set[str],
         total: int,
@@ -389,48 +350,6 @@ class Indexer:
         bar.close()
 
 
-def _present_ids(collection: Any, ids: list[str]) -> set[str]:
-    """Which of these ids the collection already holds."""
-    found: set[str] = set()
-    for i in range(0, len(ids), 1000):
-        found.update(collection.get(ids=ids[i : i + 1000], include=[])["ids"])
-    return found
-
-
-# What one chunk costs on disk in Chroma (vector, HNSW links, metadata, log) and SQLite,
-# measured on the seed and the bench corpus (~8 KB), with room to spare.
-BYTES_PER_CHUNK = 16 * 1024
-SPARE_BYTES = 64 * 1024 * 1024
-
-
-def _check_free_space(index_dir: Path, chunks: int) -> None:
-    """Refuse a run the disk cannot hold before writing anything.
-
-    Embedded Chroma must compact its log before it can answer a query, so a store whose disk
-    filled up mid-run stops answering until space is freed; refusing up front keeps the
-    previous index answering.
-    """
-    import shutil
-
-    free = shutil.disk_usage(index_dir).free
-    needed = chunks * BYTES_PER_CHUNK + SPARE_BYTES
-    if chunks and free < needed:
-        raise StoreError(
-            f"not enough disk space in {index_dir}: {chunks} chunks need about "
-            f"{needed // 2**20} MB, {free // 2**20} MB free. Nothing was written; "
-            "the previous index is unchanged."
-        )
-
-
-def _write_failure(index_dir: Path, exc: BaseException) -> str:
-    """Say why an indexing run stopped, and that the live index was left as it was."""
-    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return (
-        f"indexing stopped: cannot write to {index_dir}: {reason}. "
-        "The previous index is unchanged and still answers questions."
-    )
-
-
 def _groups(
     pending: list[tuple[Article, list[Chunk], str]], size: int
 ) -> list[list[tuple[Article, list[Chunk], str]]]:
@@ -457,81 +376,3 @@ def _chunk_ids_of(db: ArticleDB, article_ids: list[str]) -> list[str]:
             )
         ]
     return ids
-
-
-def _drop_orphans(collection: Any, db: ArticleDB) -> None:
-    """Delete vectors that no store row vouches for (left by an interrupted run)."""
-    known = db.chunk_ids()
-    ids = collection.get(include=[])["ids"]
-    orphans = [i for i in ids if i not in known]
-    for i in range(0, len(orphans), 1000):
-        collection.delete(ids=orphans[i : i + 1000])
-
-
-def _remove_stale_builds(index_dir: Path, client: Any, live: Pointer, shared: bool) -> None:
-    """Clear builds an interrupted rebuild left behind (never the live one)."""
-    builds = index_dir / "builds"
-    if builds.is_dir():
-        for d in builds.iterdir():
-            if d.name != live.build:
-                remove_build(
-                    index_dir,
-                    client,
-                    Pointer(d.name, f"{live.collection.rsplit('_', 1)[0]}_{d.name}"),
-                )
-    if shared:
-        # A server also holds the collections of other index dirs under the same prefix; only
-        # those with a build folder here are known to be ours.
-        return
-    try:
-        names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
-    except Exception:
-        return
-    prefix = live.collection.rsplit("_", 1)[0] + "_"
-    for name in names:
-        if name.startswith(prefix) and name != live.collection:
-            build = name[len(prefix) :]
-            if not (builds / build).is_dir():
-                remove_build(index_dir, client, Pointer(build, name))
-
-
-def index_status(settings: NewsdeskSettings) -> dict[str, Any]:
-    """What the live index holds: counts, date range, model, build times."""
-    from index.store import IndexMissingError
-
-    pointer = read_pointer(settings.index_dir)
-    if pointer is None:
-        raise IndexMissingError(f"no index in {settings.index_dir}")
-    db = ArticleDB(build_dir(settings.index_dir, pointer.build) / "articles.sqlite", readonly=True)
-    try:
-        meta = db.meta()
-        stats = db.stats()
-        titles = (
-            [
-                {
-                    "title": a.title,
-                    "published": a.published.isoformat() if a.published else None,
-                    "date_inferred": a.date_inferred,
-                    "source": a.source,
-                }
-                for a in db.all_articles()
-            ]
-            if stats["articles"] <= 20
-            else []
-        )
-    finally:
-        db.close()
-    return {
-        "index_dir": str(settings.index_dir),
-        "backend": (
-            f"chroma server {settings.chroma_host}:{settings.chroma_port or 8000}"
-            if settings.uses_server
-            else "chroma embedded"
-        ),
-        "collection": pointer.collection,
-        **stats,
-        "model": meta.get("model"),
-        "built_at": meta.get("built_at"),
-        "updated_at": meta.get("updated_at"),
-        "articles_list": titles,
-    }

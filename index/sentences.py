@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from functools import lru_cache
-from pathlib import Path
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 # A caption credit such as "(Reuters via AP)" is not a sentence of its own.
@@ -18,9 +16,9 @@ def _punkt():
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    spec = importlib.util.find_spec("llama_index.core")
-    assert spec and spec.origin, "llama-index-core is not installed"
-    cache = Path(spec.origin).parent / "_static" / "nltk_cache"
+    from index.bundled import llama_static
+
+    cache = llama_static() / "nltk_cache"
     if str(cache) not in nltk.data.path:
         nltk.data.path.insert(0, str(cache))
     return PunktTokenizer("english")

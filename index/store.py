@@ -1,26 +1,20 @@
-"""Where an index lives: a SQLite article store per build, vectors in Chroma, a pointer to the live build."""
+"""The SQLite article store of one build: articles with clean text and sentences, chunks, files,
+named entities and the build's facts (meta)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import os
-import shutil
 import sqlite3
-import uuid
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from index.articles import Article, Chunk
 from index.entities import Entity
-from index.settings import NewsdeskSettings
+from index.errors import IndexMissingError
+from index.layout import now_iso, writable
 
-POINTER = "current.json"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, path TEXT NOT NULL, locator TEXT NOT NULL DEFAULT '',
@@ -39,160 +33,6 @@ CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
 CREATE TABLE IF NOT EXISTS tagged (article_id TEXT PRIMARY KEY, tagger TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-class IndexMissingError(RuntimeError):
-    """There is no index yet in the index dir."""
-
-
-class IndexBusyError(RuntimeError):
-    """Another indexer holds the index dir."""
-
-
-class StoreError(RuntimeError):
-    """The index store cannot be read or written (disk full, read-only, server down)."""
-
-
-def now_iso() -> str:
-    """The current UTC time as an ISO string, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _readonly_copy(path: Path) -> Path:
-    """A private writable copy of a Chroma store kept on a read-only disk, for queries."""
-    import tempfile
-
-    copy = Path(tempfile.mkdtemp(prefix="newsdesk-ro-chroma-"))
-    shutil.copytree(path, copy, dirs_exist_ok=True)
-    return copy
-
-
-def writable(path: Path) -> bool:
-    """Whether files can be created in a folder (a read-only mount says no, even to root)."""
-    try:
-        probe = path / f".probe-{uuid.uuid4().hex}"
-        probe.touch()
-        probe.unlink()
-        return True
-    except OSError:
-        return False
-
-
-def chroma_client(settings: NewsdeskSettings, for_reading: bool = False):
-    """A Chroma client: a server when NEWSDESK_CHROMA_HOST is set, else embedded in the index dir."""
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if settings.uses_server:
-            return chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port or 8000,
-                settings=chroma_settings,
-            )
-        path = settings.index_dir / "chroma"
-        if for_reading and path.is_dir() and not writable(path):
-            # Embedded Chroma opens its SQLite file for writing even to query it; an index on
-            # a read-only disk is queried from a private copy instead.
-            path = _readonly_copy(path)
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:  # chromadb raises plain Exception/ValueError for connection errors
-        where = (
-            f"Chroma server at {settings.chroma_host}:{settings.chroma_port or 8000}"
-            if settings.uses_server
-            else f"Chroma store in {settings.index_dir / 'chroma'}"
-        )
-        raise StoreError(f"cannot open the {where}: {exc}") from exc
-
-
-def writable_collection(client: Any, name: str, settings: NewsdeskSettings) -> Any:
-    """The build's Chroma collection, created with the HNSW settings retrieval was tuned on."""
-    hnsw = {"ef_search": settings.hnsw_ef_search}
-    collection = client.get_or_create_collection(
-        name,
-        # Cosine, so a query's similarity is exp(-distance) on the evidence thresholds' scale.
-        configuration={
-            "hnsw": {"space": "cosine", "ef_construction": settings.hnsw_ef_construction, **hnsw}
-        },
-        embedding_function=None,
-    )
-    # A collection made before these settings keeps its graph; its search depth can change.
-    # configuration_json: the parsed .configuration warns about the "legacy" embedding function
-    # that embedding_function=None records.
-    current = (collection.configuration_json or {}).get("hnsw") or {}
-    if current.get("ef_search") != settings.hnsw_ef_search:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "legacy embedding function config")
-            collection.modify(configuration={"hnsw": hnsw})
-    return collection
-
-
-@dataclass
-class Pointer:
-    """Which build is live: its SQLite store and its Chroma collection."""
-
-    build: str
-    collection: str
-
-
-def read_pointer(index_dir: Path) -> Pointer | None:
-    """The live build of an index dir, or None where nothing was ever built."""
-    path = index_dir / POINTER
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text())
-    return Pointer(data["build"], data["collection"])
-
-
-def write_pointer(index_dir: Path, pointer: Pointer) -> None:
-    """Switch the live build atomically: readers see the old pointer or the new, never half."""
-    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps({"build": pointer.build, "collection": pointer.collection}))
-    with open(tmp) as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / POINTER)
-
-
-def new_pointer(settings: NewsdeskSettings) -> Pointer:
-    """A fresh build id and collection name."""
-    build = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    return Pointer(build, f"{settings.collection_prefix}_{build}")
-
-
-def build_dir(index_dir: Path, build: str) -> Path:
-    """The folder holding one build's SQLite store."""
-    return index_dir / "builds" / build
-
-
-@contextlib.contextmanager
-def index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index dir for one writer; a second writer is refused with a clear message."""
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(index_dir / ".lock", "a+")  # noqa: SIM115 - held open for the whole lock
-    except OSError as exc:
-        raise StoreError(
-            f"cannot write to the index dir {index_dir}: {exc.strerror or exc}"
-        ) from exc
-    try:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise IndexBusyError(
-                f"another indexer ({holder}) is updating {index_dir}; try again when it finishes"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        yield
-    finally:
-        fh.close()
 
 
 class ArticleDB:
@@ -412,10 +252,3 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         content_hash=row["content_hash"],
         sentences=[tuple(s) for s in json.loads(row["sentences"])],
     )
-
-
-def remove_build(index_dir: Path, client: Any, pointer: Pointer) -> None:
-    """Delete a build that is no longer live (its collection and its SQLite store)."""
-    with contextlib.suppress(Exception):
-        client.delete_collection(pointer.collection)
-    shutil.rmtree(build_dir(index_dir, pointer.build), ignore_errors=True)

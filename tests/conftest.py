@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from index.pipeline import Indexer, IndexReport
-from index.settings import NewsdeskSettings
-from index.store import ArticleDB, build_dir, chroma_client, read_pointer
+from assistant.settings import NewsdeskSettings
+from index import Indexer, IndexReport
+from index.layout import read_pointer, store_path
+from index.store import ArticleDB
+from index.vectors import chroma_client
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_f6cdbc7b12bc632a.txt"
@@ -254,7 +256,7 @@ def open_live_db(index_dir: Path) -> ArticleDB:
     """The SQLite store of the live build, read-only."""
     pointer = read_pointer(index_dir)
     assert pointer is not None, f"no index in {index_dir}"
-    return ArticleDB(build_dir(index_dir, pointer.build) / "articles.sqlite", readonly=True)
+    return ArticleDB(store_path(index_dir, pointer.build), readonly=True)
 
 
 def live_collection(settings: NewsdeskSettings):

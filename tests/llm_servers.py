@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
+from index import Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
 

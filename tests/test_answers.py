@@ -12,9 +12,8 @@ import pytest
 
 from assistant import Answer, Assistant, QuestionError, ask
 from assistant.evaluation import evaluate, load_cases
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
-from index.store import IndexMissingError
+from assistant.settings import NewsdeskSettings
+from index import Indexer, IndexMissingError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -51,7 +50,7 @@ def assistant(settings: NewsdeskSettings) -> Assistant:
 
 def _assert_exact_citations(assistant: Assistant, answer: Answer) -> None:
     for c in answer.citations:
-        article = assistant.view.article(c.article_id)
+        article = assistant.reader.article(c.article_id)
         assert article.text[c.start : c.end] == c.quote
         assert c.title == article.title
         assert c.quote in c.context
@@ -135,7 +134,7 @@ def test_declined_answer_offers_related_passages_not_an_answer(assistant: Assist
     assert answer.related, "the closest passages are offered"
     assert any("Putin" in r.quote for r in answer.related)
     for r in answer.related:
-        article = assistant.view.article(r.article_id)
+        article = assistant.reader.article(r.article_id)
         assert article.text[r.start : r.end] == r.quote
 
 
@@ -240,8 +239,8 @@ def test_incremental_update_reaches_both_retrievers(
     assert report.added == 1 and report.unchanged == 7
     answer = assistant.ask(question)  # the same warm assistant sees the change
     assert answer.answered and "Priya Natarajan" in answer.text.splitlines()[0]
-    bm25_ids = {n["node_id"] for n in assistant.view.bm25.corpus}
-    assert bm25_ids == set(assistant.view.chunks)
+    bm25_ids = {n["node_id"] for n in assistant.reader.bm25.corpus}
+    assert bm25_ids == set(assistant.reader.chunks)
 
 
 def test_module_level_ask_is_kept_warm(settings: NewsdeskSettings) -> None:

@@ -9,8 +9,7 @@ import pytest
 from conftest import collection_ids, make_article, open_live_db, settings_for
 
 import index.pipeline as pipeline
-from index.embedding import shared_embedder
-from index.pipeline import Indexer
+from index import Indexer, shared_embedder
 
 
 class Crash(RuntimeError):

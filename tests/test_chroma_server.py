@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import CHROMA, SEED, make_article, open_live_db, settings_for
 
-from index.pipeline import Indexer, index_status
-from index.settings import NewsdeskSettings
-from index.store import chroma_client, read_pointer
+from assistant.settings import NewsdeskSettings
+from index import Indexer, index_status
+from index.layout import chroma_dir, read_pointer
+from index.vectors import chroma_client
 
 
 def _free_port() -> int:
@@ -86,7 +87,7 @@ def test_index_into_chroma_server(
     assert (report.added, report.problems) == (2, [])
     assert report.embedded == report.chunks > 0
     # The vectors are on the server, not in an embedded store beside the index.
-    assert not (settings.index_dir / "chroma").exists()
+    assert not chroma_dir(settings.index_dir).exists()
     pointer = read_pointer(settings.index_dir)
     assert pointer is not None
 
@@ -129,7 +130,7 @@ def test_server_settings_fields(chroma_server: tuple[str, int], tmp_path: Path) 
     assert new.collection in names and old.collection not in names
     assert chroma_client(settings).get_collection(new.collection).count() == rebuilt.chunks
     assert rebuilt.chunks == first.chunks
-    assert not (settings.index_dir / "chroma").exists()
+    assert not chroma_dir(settings.index_dir).exists()
 
 
 def test_two_index_dirs_share_one_server(chroma_server: tuple[str, int], tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import SEED, live_collection, open_live_db
 
+from assistant.settings import NewsdeskSettings
+from index import Indexer, IndexReport
 from index.articles import Article, Chunk
 from index.chunking import (
     MEMO_SIZE,
@@ -18,8 +20,6 @@ from index.chunking import (
     wordpiece_counter,
 )
 from index.embedding import model_dir
-from index.pipeline import Indexer, IndexReport
-from index.settings import NewsdeskSettings
 
 WINDOW = 254  # 256 word pieces less [CLS] and [SEP]
 

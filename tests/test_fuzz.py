@@ -11,11 +11,11 @@ from conftest import collection_ids, make_article, open_live_db, settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index import Indexer
 from index.articles import Article, ArticleError, RawArticle
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import model_dir
 from index.loaders import read_articles
-from index.pipeline import Indexer
 from index.prepare import prepare
 
 COUNTERS = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]

@@ -33,10 +33,10 @@ from conftest import (
     trafilatura_error,
 )
 
-from index.embedding import shared_embedder
-from index.pipeline import Indexer, IndexReport, index_status
-from index.settings import NewsdeskSettings
-from index.store import IndexBusyError, build_dir, chroma_client, index_lock, read_pointer
+from assistant.settings import NewsdeskSettings
+from index import IndexBusyError, Indexer, IndexReport, index_status, shared_embedder
+from index.layout import build_dir, builds, index_lock, read_pointer
+from index.vectors import chroma_client
 
 
 def chunks_by_article(index_dir: Path) -> dict[str, set[str]]:
@@ -159,8 +159,8 @@ def test_unchanged_run_leaves_revision_and_keyword_index_alone(
     # A fresh process, as `newsdesk index` runs: nothing to embed, so neither llama-index nor
     # torch is imported (they cost ~1 s and ~5 s).
     code = (
-        "import sys; from pathlib import Path; from index.pipeline import Indexer;"
-        "from index.settings import NewsdeskSettings as S;"
+        "import sys; from pathlib import Path; from index import Indexer;"
+        "from assistant.settings import NewsdeskSettings as S;"
         f"r = Indexer(S(index_dir=Path({str(settings.index_dir)!r}))).run([Path({str(folder)!r})]);"
         "print(r.unchanged, r.embedded, sorted(m for m in ('llama_index.core', 'torch')"
         " if m in sys.modules))"
@@ -408,7 +408,7 @@ def test_killed_rebuild_leaves_previous_index_usable(tmp_path: Path) -> None:
         assert b"embedding" in seen, seen.decode(errors="replace")
         time.sleep(3)  # well into loading the model and embedding 60 articles
         assert proc.poll() is None, "the rebuild ended before it could be killed"
-        leftover = [d for d in (index_dir / "builds").iterdir() if d.name != live.build]
+        leftover = [b for b in builds(index_dir) if b != live.build]
         assert len(leftover) == 1
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -419,7 +419,7 @@ def test_killed_rebuild_leaves_previous_index_usable(tmp_path: Path) -> None:
 
     # The previous index is untouched and live.
     assert read_pointer(index_dir) == live
-    assert leftover[0].is_dir()
+    assert build_dir(index_dir, leftover[0]).is_dir()
     status = run_cli("status", "--index-dir", str(index_dir), "--json")
     assert status.returncode == 0, status.stderr
     st = json.loads(status.stdout)
@@ -433,7 +433,7 @@ def test_killed_rebuild_leaves_previous_index_usable(tmp_path: Path) -> None:
     again = run_cli("index", str(old_folder), "--index-dir", str(index_dir))
     assert again.returncode == 0, again.stderr
     assert "nothing changed" in again.stdout
-    assert [d.name for d in (index_dir / "builds").iterdir()] == [live.build]
+    assert builds(index_dir) == [live.build]
     names = {
         c if isinstance(c, str) else c.name for c in chroma_client(settings).list_collections()
     }

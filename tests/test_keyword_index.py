@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import make_article, open_live_db, settings_for
 
-from assistant.retrieval import Filters, IndexView
-from assistant.service import query_encoder
-from index import keyword
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
+from index import Filters, Indexer, IndexReader, keyword
 
 QUERIES = ["budget debate harbor", "item 1.0.0", "council vote", "nothing like this at all"]
 
@@ -43,14 +40,14 @@ def _saves(settings: NewsdeskSettings) -> tuple[Path, int, list[str]]:
 
 
 def _sparse(settings: NewsdeskSettings) -> list[list[tuple[str, float]]]:
-    view = IndexView(settings, query_encoder(settings))
+    view = IndexReader(settings)
     view.refresh()
     newest = max(c.published for c in view.chunks.values() if c.published)
     out = []
     for q in QUERIES:
-        out.append(view._sparse(q, 10, Filters(None, None, None)))
+        out.append(view.keyword(q, 10, Filters(None, None, None)))
         # The filtered path passes a weight mask over the memory-mapped index.
-        out.append(view._sparse(q, 10, Filters(newest, None, None)))
+        out.append(view.keyword(q, 10, Filters(newest, None, None)))
     return out
 
 
@@ -130,10 +127,10 @@ def test_a_query_of_words_the_index_lacks_finds_nothing_and_logs_nothing(
     indexed: tuple[NewsdeskSettings, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, _ = indexed
-    view = IndexView(settings, query_encoder(settings))
+    view = IndexReader(settings)
     view.refresh()
     caplog.set_level("DEBUG")
-    assert view._sparse("the the the", 10, Filters()) == []
-    assert view._sparse("of and", 10, Filters(None, None, ("x",))) == []
+    assert view.keyword("the the the", 10, Filters()) == []
+    assert view.keyword("of and", 10, Filters(None, None, ("x",))) == []
     assert not [r for r in caplog.records if r.name.startswith("bm25s")]
-    assert view._sparse("council vote", 10, Filters()), "a real query still hits"
+    assert view.keyword("council vote", 10, Filters()), "a real query still hits"

@@ -15,8 +15,8 @@ from llm_servers import INJECTION_MARKER, FakeOpenAI, build_corpus_index, free_p
 
 from assistant import Answer, Assistant
 from assistant.generative.prompting import MESSAGE_OVERHEAD, TOKENIZER_SLACK
+from assistant.settings import NewsdeskSettings
 from index.chunking import tiktoken_counter
-from index.settings import NewsdeskSettings
 
 pytest.importorskip("llama_index.llms.openai_like", reason="llama-index-llms-openai-like missing")
 
@@ -52,7 +52,7 @@ def assert_exact(assistant: Assistant, answer: Answer) -> None:
     """Every citation quotes its article exactly, and every shown sentence cites."""
     assert answer.citations
     for c in answer.citations:
-        assert assistant.view.article(c.article_id).text[c.start : c.end] == c.quote
+        assert assistant.reader.article(c.article_id).text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
     for sentence in re.split(r"(?<=[.!?])\s+", answer.text.strip()):
         assert re.search(r"\[\d+\]", sentence), sentence

@@ -40,7 +40,7 @@ from llm_servers import (
 from assistant import Answer, Assistant
 from assistant.generative.prompting import MESSAGE_OVERHEAD, Source
 from assistant.generative.verify import Verifier, split_claims
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
 
 SOURCE = re.compile(
     r'<source n="(\d+)" title="([^"]*)" published="([^"]*)">\n(.*?)\n</source>', re.S
@@ -117,7 +117,7 @@ def assert_shown_is_verified(a: Assistant, answer: Answer, extractive: Answer) -
     """What is shown is the extractive answer, or only cited sentences that pass verification
     again, independently, against the sentences their citations quote."""
     for c in answer.citations:
-        assert a.view.article(c.article_id).text[c.start : c.end] == c.quote
+        assert a.reader.article(c.article_id).text[c.start : c.end] == c.quote
     if answer.backend == "extractive":
         assert answer.text.startswith(extractive.text)
         assert answer.citations == extractive.citations
@@ -125,7 +125,7 @@ def assert_shown_is_verified(a: Assistant, answer: Answer, extractive: Answer) -
     assert answer.backend == "openai-like:smollm2"
     sources = []
     for c in answer.citations:
-        article = a.view.article(c.article_id)
+        article = a.reader.article(c.article_id)
         index = next(i for i, (s, e) in enumerate(article.sentences) if (s, e) == (c.start, c.end))
         sources.append(Source(c.n, article, [index]))
     settings = a.settings

@@ -9,11 +9,11 @@ import pytest
 
 from assistant.generative.prompting import Source, fit_prompt, looks_like_instruction
 from assistant.generative.verify import Verifier, markers, split_claims, strip_markers
-from assistant.service import query_encoder
+from assistant.settings import NewsdeskSettings
+from index import query_encoder
 from index.articles import Article
 from index.loaders import read_articles
 from index.prepare import prepare
-from index.settings import NewsdeskSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = [json.loads(line) for line in (ROOT / "tests/data/llm_claims.jsonl").open()]

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 
-from index.embedding import shared_embedder
+from assistant.settings import NewsdeskSettings
+from index import shared_embedder
 from index.onnx_model import OnnxQueryEncoder, export_onnx
-from index.settings import NewsdeskSettings
 
 TEXTS = [
     "Who visited Kursk and when?",

@@ -31,9 +31,10 @@ from conftest import (
 )
 
 from assistant import Assistant
-from assistant.retrieval import Filters, IndexView
-from index.pipeline import Indexer
-from index.store import StoreError, chroma_client, read_pointer
+from assistant.retrieval import Query, hybrid
+from index import Filters, Indexer, IndexReader, StoreError
+from index.layout import builds, read_pointer
+from index.vectors import chroma_client
 
 KURSK = "Who visited Kursk and when?"
 
@@ -42,7 +43,7 @@ def _answers_kursk(assistant: Assistant) -> None:
     answer = assistant.ask(KURSK)
     assert answer.answered and "Vladimir Putin" in answer.text
     for c in answer.citations:
-        assert assistant.view.article(c.article_id).text[c.start : c.end] == c.quote
+        assert assistant.reader.article(c.article_id).text[c.start : c.end] == c.quote
 
 
 @pytest.fixture(scope="module")
@@ -186,19 +187,25 @@ def test_a_question_reads_one_committed_state(tmp_path: Path) -> None:
     Indexer(settings).run([folder], progress=False)
     assistant = Assistant(settings)
     assistant.warm()
-    view = assistant.view.snapshot()
-    hits = view.search("Council story number 1", 3, Filters())
+    view = assistant.reader.snapshot()
+    query = Query(
+        "Council story number 1",
+        assistant.embedder.embed_query("Council story number 1"),
+        3,
+        Filters(),
+    )
+    hits = hybrid().search(view, query)
     # An update commits between a question's search and its reading of the articles.
     (folder / "a1.txt").write_text(make_article(501, paragraphs=6))
     Indexer(settings).run([folder], progress=False)
-    assistant.view.refresh()  # another question reloads the shared view meanwhile
+    assistant.reader.refresh()  # another question reloads the shared view meanwhile
     for hit in hits:
         # Before the fix: KeyError (the article's id changed with its text), or offsets into
         # the new text; the snapshot keeps the state its chunks came from.
         article = view.article(hit.chunk.article_id)
         assert article.text[hit.chunk.start : hit.chunk.end].strip()
         assert hit.chunk.last_sentence < len(article.sentences)
-    now = assistant.view.snapshot()
+    now = assistant.reader.snapshot()
     assert {h.chunk.article_id for h in hits} - _article_ids(now), "no hit was replaced"
     assert any(a.title.startswith("Council story number 501") for a in now._db.all_articles())
     _answers_kursk(assistant)
@@ -229,19 +236,19 @@ def test_queries_during_indexing_see_a_consistent_index(tmp_path: Path, mode: st
     assert proc.returncode == 0 and asked > 0
     assert (read_pointer(index_dir) != before) == (mode == "rebuild")
     _answers_kursk(assistant)  # served from the new state, picked up without a restart
-    assert assistant.view._pointer == read_pointer(index_dir)
+    assert assistant.reader._pointer == read_pointer(index_dir)
     _consistent(assistant)
 
 
 def _consistent(assistant: Assistant) -> None:
     """The view's chunks are exactly the rows of one committed state of the store."""
-    view = assistant.view.snapshot()
+    view = assistant.reader.snapshot()
     rows = view._db.chunk_rows()
     assert set(view.chunks) == {r["chunk_id"] for r in rows}
     assert len(_article_ids(view)) == 31
 
 
-def _article_ids(view: IndexView) -> set[str]:
+def _article_ids(view: IndexReader) -> set[str]:
     return {c.article_id for c in view.chunks.values()}
 
 
@@ -277,7 +284,7 @@ def test_kill_9_at_random_points_leaves_old_or_new_never_a_mix(tmp_path: Path, m
         # What queries see: one committed state, every chunk of it with its vector.
         assert chunks <= vectors, "a vouched chunk without its vector"
         _answers_kursk(assistant)
-        assert set(assistant.view.chunks) == chunks
+        assert set(assistant.reader.chunks) == chunks
         repaired = run_cli("index", str(folder), "--index-dir", str(index_dir))
         assert repaired.returncode == 0, repaired.stderr
         new = _visible(index_dir)
@@ -323,4 +330,4 @@ def _run_and_kill(args: list[str], point: str, after_s: float, delay_s: float) -
 
 
 def _builds(index_dir: Path) -> int:
-    return sum(1 for _ in (index_dir / "builds").iterdir())
+    return len(builds(index_dir))

@@ -22,7 +22,7 @@ from conftest import (
 )
 
 from assistant import Assistant, QuestionError
-from index.pipeline import Indexer
+from index import Indexer
 
 
 @pytest.fixture(scope="module")

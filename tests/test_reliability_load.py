@@ -13,7 +13,7 @@ import pytest
 from conftest import SEED, settings_for
 from ui_server import running_ui
 
-from index.pipeline import Indexer
+from index import Indexer
 
 USERS = 50
 SECONDS = 60

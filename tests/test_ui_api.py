@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from ui_server import running_ui
 
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
+from index import Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from ui_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_ui
 
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
+from index import Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

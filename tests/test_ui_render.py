@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from assistant import Answer, Citation, QuestionError, Related
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
 from ui.app import ChatApp
 from ui.render import answer_html, inert, partial_answer_html, sources_html, word_count, words
 
@@ -101,7 +101,7 @@ class StubAssistant:
         self.error = error
         self.calls: list[dict[str, Any]] = []
         # No LLM configured: the chat paces out the extractive answer itself.
-        self.generator = SimpleNamespace(enabled=False)
+        self.answerer = SimpleNamespace(streams=False)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Record the call; answer or raise."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Answer, Assistant, QuestionError
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
 from ui.render import (
     CSS,
     answer_html,
@@ -22,6 +21,7 @@ from ui.render import (
     word_count,
     words,
 )
+from ui.settings import ChatSettings
 
 # The answer streams in about this many steps, a short pause apart: enough to read as typing,
 # few and short enough that a streamed answer holds its queue slot well under a second.
@@ -75,8 +75,7 @@ def _plain_history(turns: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _gradio() -> Any:
-    """Gradio, imported only when a page is built, with its telemetry switched off first."""
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    """Gradio, imported only when a page is built (its telemetry is off in gr.Blocks)."""
     import gradio as gr
 
     return gr
@@ -165,7 +164,7 @@ class ChatApp:
         turns = list(turns or [])
         busy, idle = gr.update(interactive=False), gr.update(interactive=True)
         yield [*chat, {"role": "assistant", "content": w["thinking"]}], turns, gr.skip(), "", busy
-        if self.assistant.generator.enabled:
+        if self.assistant.answerer.streams:
             # An LLM writes the answer: show its verified sentences as they arrive.
             result: Answer | str = ""
             for kind, value in self.stream(question, turns, since, until, sources, as_of):
@@ -182,7 +181,7 @@ class ChatApp:
             return
         # Without an LLM the answer is whole at once; pacing it out reads as typing. An LLM's
         # answer has streamed already.
-        total = 0 if self.assistant.generator.enabled else word_count(result.text)
+        total = 0 if self.assistant.answerer.streams else word_count(result.text)
         step = max(1, total // STREAM_STEPS)
         panel: Any = sources_html(result)
         for n in range(step, total, step):
@@ -348,11 +347,8 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any
     return demo
 
 
-def serve(settings: NewsdeskSettings, host: str = "127.0.0.1", port: int = 7860) -> int:
+def serve(settings: ChatSettings, host: str = "127.0.0.1", port: int = 7860) -> int:
     """Serve the chat until interrupted; the model and index load once, before the first page."""
-    from index.embedding import offline_env
-
-    offline_env()
     assistant = Assistant(settings)
     try:
         assistant.warm()

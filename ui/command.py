@@ -15,7 +15,10 @@ def register(sub: Any, settings_of: Callable) -> None:
 
     def run(args: Any) -> int:
         from ui.app import serve
+        from ui.settings import ChatSettings
 
-        return serve(settings_of(args), host=args.host, port=args.port)
+        # The assistant's settings as the command line set them, and the chat server's own.
+        settings = ChatSettings(**settings_of(args).model_dump())
+        return serve(settings, host=args.host, port=args.port)
 
     p.set_defaults(func=run)

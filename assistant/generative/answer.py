@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering import Context
 from assistant.compose import citation
 from assistant.evidence import Evidence
 from assistant.generative.backends import BackendError, backend_label, backend_where, build_llm
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
     from llama_index.core.llms import LLM
 
-    from index.embedding import TextEncoder
-    from index.settings import NewsdeskSettings
+    from assistant.settings import NewsdeskSettings
+    from index import TextEncoder
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class Generator:
     @property
     def enabled(self) -> bool:
         """Whether a backend is configured (none = the extractive answerer alone)."""
-        return self.settings.llm_backend is not None
+        return self.settings.llm_backend_name is not None
 
     @property
     def label(self) -> str:
@@ -358,3 +359,27 @@ class Generator:
                 final = event
         assert final is not None
         return final
+
+
+class GenerativeAnswerer:
+    """An LLM writes the answer from the ranked sentences; each sentence it writes is checked
+    against the source it cites, and the extractive answer stands in when nothing holds up."""
+
+    streams = True
+
+    def __init__(self, settings: NewsdeskSettings, encoder: TextEncoder) -> None:
+        from assistant.extractive import ExtractiveAnswerer
+
+        self.generator = Generator(settings, encoder)
+        self.extractive = ExtractiveAnswerer(settings, encoder)
+
+    def condense(
+        self, question: str, history: list[dict[str, Any]]
+    ) -> tuple[str | None, str | None]:
+        """The LLM's standalone rewrite of a follow-up (better than the pronoun rules)."""
+        return self.generator.condense(question, history)
+
+    def stream(self, ctx: Context) -> Iterator[str | Answer]:
+        """Verified sentences as the LLM writes them, then the final Answer."""
+        fallback = self.extractive.answer(ctx)
+        yield from self.generator.stream(ctx.standalone, ctx.ranked, fallback, ctx.note)

@@ -1,11 +1,14 @@
-"""Building a llama-index LLM from the settings: OpenAI-compatible, Ollama or a local GGUF."""
+"""LLM backends: each builds a llama-index LLM from the settings. Registered as plugins (entry
+point group newsdesk.llm_backends): an OpenAI-compatible endpoint, Ollama, a local GGUF file,
+and whatever other packages add."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from index.settings import NewsdeskSettings
+from assistant.settings import LLMSettings
+from index.plugins import LLM_BACKENDS, PluginError, load
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -15,39 +18,120 @@ class BackendError(RuntimeError):
     """A backend that is configured but cannot be built (missing package, model or file)."""
 
 
-def backend_label(settings: NewsdeskSettings) -> str:
+class LLMBackend(Protocol):
+    """Builds the LLM a generative answer is written with."""
+
+    def label(self, settings: LLMSettings) -> str:
+        """How an Answer names the model ("ollama:llama3.2")."""
+        ...
+
+    def where(self, settings: LLMSettings) -> str:
+        """Where the model lives (a URL or a file), for the notes users read."""
+        ...
+
+    def build(self, settings: LLMSettings) -> LLM:
+        """The llama-index LLM; imports and loads only when called. Raises BackendError."""
+        ...
+
+
+def configured_backend(settings: LLMSettings) -> LLMBackend | None:
+    """The backend the settings choose, or None for extractive answers only."""
+    name = settings.llm_backend_name
+    if name is None:
+        return None
+    try:
+        registered = load(LLM_BACKENDS, name)
+    except PluginError as exc:
+        raise BackendError(str(exc)) from exc
+    return registered() if isinstance(registered, type) else registered
+
+
+def backend_label(settings: LLMSettings) -> str:
     """How an Answer names its backend: "extractive", "openai-like:MODEL", "ollama:MODEL"..."""
-    kind = settings.llm_backend
-    if kind is None:
+    name = settings.llm_backend_name
+    if name is None:
         return "extractive"
-    if kind == "llama-cpp":
-        return f"llama-cpp:{settings.llm_gguf.name if settings.llm_gguf else '?'}"
-    return f"{kind}:{settings.llm_model or '?'}"
+    try:
+        backend = configured_backend(settings)
+    except BackendError:
+        return f"{name}:{settings.llm_model or '?'}"
+    assert backend is not None
+    return backend.label(settings)
 
 
-def backend_where(settings: NewsdeskSettings) -> str:
+def backend_where(settings: LLMSettings) -> str:
     """Where the configured LLM lives (URL or file), for the notes users read."""
-    kind = settings.llm_backend
-    if kind == "openai-like":
-        return str(settings.llm_base_url)
-    if kind == "ollama":
-        return str(settings.ollama_url)
-    return str(settings.llm_gguf)
+    try:
+        backend = configured_backend(settings)
+    except BackendError:
+        backend = None
+    return backend.where(settings) if backend else str(settings.llm_backend_name)
 
 
-def build_llm(settings: NewsdeskSettings) -> LLM:
+def build_llm(settings: LLMSettings) -> LLM:
     """The llama-index LLM the settings name; imports and loads only when called."""
-    kind = settings.llm_backend
-    if kind == "openai-like":
+    backend = configured_backend(settings)
+    if backend is None:
+        raise BackendError("no LLM backend is configured")
+    return backend.build(settings)
+
+
+class _ModelLabel:
+    """Backends named by a model on a server: label "name:model", where = the server URL."""
+
+    name = ""
+    url_field = ""
+
+    def label(self, settings: LLMSettings) -> str:
+        """The backend's name and model."""
+        return f"{self.name}:{settings.llm_model or '?'}"
+
+    def where(self, settings: LLMSettings) -> str:
+        """The server's URL."""
+        return str(getattr(settings, self.url_field))
+
+
+class OpenAILikeBackend(_ModelLabel):
+    """Any server speaking OpenAI's chat completions API (llama.cpp, vLLM, LM Studio, OpenAI)."""
+
+    name = "openai-like"
+    url_field = "llm_base_url"
+
+    def build(self, settings: LLMSettings) -> LLM:
+        """An OpenAILike client for NEWSDESK_LLM_BASE_URL and NEWSDESK_LLM_MODEL."""
         return _openai_like(settings)
-    if kind == "ollama":
+
+
+class OllamaBackend(_ModelLabel):
+    """An Ollama server (NEWSDESK_OLLAMA_URL)."""
+
+    name = "ollama"
+    url_field = "ollama_url"
+
+    def build(self, settings: LLMSettings) -> LLM:
+        """An Ollama client for NEWSDESK_OLLAMA_URL and NEWSDESK_LLM_MODEL."""
         return _ollama(settings)
-    if kind == "llama-cpp":
+
+
+class LlamaCppBackend:
+    """A GGUF model file run in-process by llama-cpp-python (NEWSDESK_LLM_GGUF)."""
+
+    name = "llama-cpp"
+
+    def label(self, settings: LLMSettings) -> str:
+        """The label: llama-cpp and the file name."""
+        return f"llama-cpp:{settings.llm_gguf.name if settings.llm_gguf else '?'}"
+
+    def where(self, settings: LLMSettings) -> str:
+        """The GGUF file."""
+        return str(settings.llm_gguf)
+
+    def build(self, settings: LLMSettings) -> LLM:
+        """A LlamaCPP model loaded from the file, with the chat template it carries."""
         return _llama_cpp(settings)
-    raise BackendError("no LLM backend is configured")
 
 
-def _openai_like(settings: NewsdeskSettings) -> LLM:
+def _openai_like(settings: LLMSettings) -> LLM:
     try:
         from llama_index.llms.openai_like import OpenAILike
     except ImportError as exc:
@@ -70,7 +154,7 @@ def _openai_like(settings: NewsdeskSettings) -> LLM:
     )
 
 
-def _ollama(settings: NewsdeskSettings) -> LLM:
+def _ollama(settings: LLMSettings) -> LLM:
     try:
         from llama_index.llms.ollama import Ollama
     except ImportError as exc:
@@ -91,7 +175,7 @@ def _ollama(settings: NewsdeskSettings) -> LLM:
     )
 
 
-def _llama_cpp(settings: NewsdeskSettings) -> LLM:
+def _llama_cpp(settings: LLMSettings) -> LLM:
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as exc:

@@ -1,0 +1,137 @@
+"""The extractive answerer: short answers voted from the ranked sentences, quoted and cited.
+
+Works with no LLM. It answers when the best sentence scores above the learned threshold and
+the question's names are in the retrieved articles; otherwise it declines and shows the
+closest passages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer_types import NONE
+from assistant.answering import Context
+from assistant.compose import Plan, choose_quotes, compose, related
+from assistant.evidence import Evidence
+from assistant.models import Answer
+from assistant.question import Question
+from assistant.ranking import load_model
+from assistant.templates import render
+from assistant.voting import Pick, vote
+
+if TYPE_CHECKING:
+    from assistant.settings import NewsdeskSettings
+    from index import TextEncoder
+
+
+class ExtractiveAnswerer:
+    """Answers with the articles' own sentences: a bold short answer, then the quotes."""
+
+    streams = False
+
+    def __init__(
+        self, settings: NewsdeskSettings | None = None, encoder: TextEncoder | None = None
+    ) -> None:
+        # Extractive answers need neither; the registry builds every answerer the same way.
+        self.settings = settings
+
+    def condense(
+        self, question: str, history: list[dict[str, Any]]
+    ) -> tuple[str | None, str | None]:
+        """No rewrite beyond the rule-based one (assistant/followup.py)."""
+        return None, None
+
+    def stream(self, ctx: Context) -> Iterator[str | Answer]:
+        """The final Answer alone: nothing is written word by word."""
+        yield self.answer(ctx)
+
+    def answer(self, ctx: Context) -> Answer:
+        """The extractive answer, or a decline with related passages."""
+        ranked = ctx.ranked
+        model = load_model()
+        q, parts, window = ctx.analysed, ctx.parts, ctx.window
+        if ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
+            picks = self._picks(q, parts, ranked, model.lead_share)
+            quotes = choose_quotes(ranked, picks, model.decline_below)
+            stale = None
+            if window is not None and not any(
+                ev.article.published and window[0] <= ev.article.published for ev in quotes
+            ):
+                stale = window
+            asks_when = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
+            answer_text, citations = compose(Plan(picks, quotes, stale, asks_when))
+            answer = Answer(
+                ctx.question, answer_text, True, citations, [], standalone_question=ctx.standalone
+            )
+        else:
+            answer = self._decline(ctx)
+        now = time.perf_counter()
+        answer.timings_ms = {
+            **ctx.timings_ms,
+            "answer": (now - ctx.retrieved) * 1000,
+            "total": (now - ctx.started) * 1000,
+        }
+        return answer
+
+    @staticmethod
+    def _picks(
+        q: Question, parts: list[dict[str, float]], ranked: list[Evidence], lead_share: float
+    ) -> list[Pick]:
+        """The short answers that won their vote clearly, one per thing asked."""
+        picks: list[Pick] = []
+        terms = set(q.terms)
+        for labels in parts:
+            if labels.get(NONE, 0.0) >= 0.5:
+                continue
+            voters = ranked
+            if picks:
+                # "... and when?": the date of what the first answer did, from its sentences.
+                first = picks[0].text.casefold()
+                voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
+            won = vote(voters, labels, terms, prefer_new=q.recency)
+            if won and won[0].share >= lead_share:
+                picks.append(won[0])
+            elif not picks:
+                break
+        return picks
+
+    @staticmethod
+    def _decline(ctx: Context) -> Answer:
+        """The articles do not say: say so, with the filters that applied and related passages."""
+        text, standalone, filters, ranked = ctx.question, ctx.standalone, ctx.filters, ctx.ranked
+        what = ""
+        if filters.active:
+            bits = []
+            if filters.since:
+                bits.append(f"from {filters.since.isoformat()}")
+            if filters.until:
+                bits.append(f"up to {filters.until.isoformat()}")
+            if filters.sources:
+                bits.append("from " + ", ".join(filters.sources))
+            what = render("decline", "filters", what=" ".join(bits))
+        lines = [render("decline", "text", question=text, filters=what)]
+        rel = related(ranked)
+        if rel:
+            lines.append(render("decline", "related"))
+        elif not ctx.reader.chunks:
+            lines.append(render("decline", "empty_index"))
+        return Answer(text, "\n\n".join(lines), False, [], rel, standalone_question=standalone)
+
+
+def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
+    """Whether a name the question gives is in none of the retrieved articles: then they are
+    about something else ("When did Putin visit Paris?")."""
+    texts = {ev.article.article_id: f"{ev.article.title}\n{ev.article.text}" for ev in ranked}
+    folded = [t.casefold() for t in texts.values()]
+    for entity in q.entities:
+        parts = [w.casefold() for w in entity.split()]
+        at = q.text.find(entity)
+        # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
+        if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
+            continue
+        # Most of its words in one article: "Rapper Gangsta Boo" is "Gangsta Boo" there.
+        if not any(sum(p in t for p in parts) * 2 >= len(parts) for t in folded):
+            return True
+    return False

@@ -1,0 +1,76 @@
+"""The Chroma side of an index: the client (embedded or a server) and a build's collection."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.errors import StoreError
+from index.layout import chroma_dir, writable
+from index.settings import IndexSettings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+
+def _readonly_copy(path: Path) -> Path:
+    """A private writable copy of a Chroma store kept on a read-only disk, for queries."""
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="newsdesk-ro-chroma-"))
+    shutil.copytree(path, copy, dirs_exist_ok=True)
+    return copy
+
+
+def chroma_client(settings: IndexSettings, for_reading: bool = False) -> ClientAPI:
+    """A Chroma client: a server when NEWSDESK_CHROMA_HOST is set, else embedded in the index dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.uses_server:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port or 8000,
+                settings=chroma_settings,
+            )
+        path = chroma_dir(settings.index_dir)
+        if for_reading and path.is_dir() and not writable(path):
+            # Embedded Chroma opens its SQLite file for writing even to query it; an index on
+            # a read-only disk is queried from a private copy instead.
+            path = _readonly_copy(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises plain Exception/ValueError for connection errors
+        where = (
+            f"Chroma server at {settings.chroma_host}:{settings.chroma_port or 8000}"
+            if settings.uses_server
+            else f"Chroma store in {chroma_dir(settings.index_dir)}"
+        )
+        raise StoreError(f"cannot open the {where}: {exc}") from exc
+
+
+def writable_collection(client: ClientAPI, name: str, settings: IndexSettings) -> Collection:
+    """The build's Chroma collection, created with the HNSW settings retrieval was tuned on."""
+    hnsw = {"ef_search": settings.hnsw_ef_search}
+    collection = client.get_or_create_collection(
+        name,
+        # Cosine, so a query's similarity is exp(-distance) on the evidence thresholds' scale.
+        configuration={
+            "hnsw": {"space": "cosine", "ef_construction": settings.hnsw_ef_construction, **hnsw}
+        },
+        embedding_function=None,
+    )
+    # A collection made before these settings keeps its graph; its search depth can change.
+    # configuration_json: the parsed .configuration warns about the "legacy" embedding function
+    # that embedding_function=None records.
+    current = (collection.configuration_json or {}).get("hnsw") or {}
+    if current.get("ef_search") != settings.hnsw_ef_search:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "legacy embedding function config")
+            collection.modify(configuration={"hnsw": hnsw})
+    return collection
