@@ -7,9 +7,9 @@ from datetime import date
 
 from assistant.evidence import Evidence
 from assistant.models import Citation, Related
-from assistant.templates import render
 from assistant.timeexpr import TimeMention, find_times, long_date
 from assistant.voting import Pick
+from prompts import render
 
 # At most this many sentences are quoted; a further one must score at least this share of
 # the best one's score, so weak sentences do not pad the answer.

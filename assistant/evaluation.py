@@ -169,7 +169,7 @@ def evaluate(assistant: Assistant, cases: list[Case]) -> Report:
         latency = (time.perf_counter() - started) * 1000
         exact = 0
         for c in answer.citations:
-            article = assistant.view.article(c.article_id)
+            article = assistant.reader.article(c.article_id)
             exact += article.text[c.start : c.end] == c.quote
         shown = "\n".join([answer.text, *(c.quote for c in answer.citations)])
         first = answer.text.split("\n", 1)[0]

@@ -18,8 +18,8 @@ from assistant.evidence import Evidence
 from assistant.models import Answer
 from assistant.question import Question
 from assistant.ranking import load_model
-from assistant.templates import render
 from assistant.voting import Pick, vote
+from prompts import render
 
 if TYPE_CHECKING:
     from assistant.settings import NewsdeskSettings

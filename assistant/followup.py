@@ -9,7 +9,8 @@ from assistant.question import entities_in
 
 _PERSON_PRONOUN = re.compile(r"\b(he|him|she|her)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(his|hers)\b", re.I)
-_ANY_PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there|that)\b", re.I)
+# Any word a follow-up points back with; generative/answer.py asks its LLM to rewrite those.
+PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there|that)\b", re.I)
 _MARKUP = re.compile(r"[*_>`#\[\]]|\[\d+\]")
 
 
@@ -32,7 +33,7 @@ def _person(text: str) -> str | None:
 
 def condense(question: str, history: list[Any] | None) -> tuple[str, str]:
     """Return (standalone question, extra retrieval context) given the earlier turns."""
-    if not history or not _ANY_PRONOUN.search(question):
+    if not history or not PRONOUN.search(question):
         return question, ""
     last_user = next(
         (_content(m) for m in reversed(history) if isinstance(m, dict) and m.get("role") == "user"),

@@ -19,7 +19,6 @@ from assistant.question import Question, analyse
 from assistant.ranking import rank
 from assistant.retrieval import RRF_K, FusionRetriever, Hit, Query, Reranker, hybrid
 from assistant.settings import NewsdeskSettings
-from assistant.templates import render
 from index import (
     Filters,
     IndexMissingError,
@@ -29,6 +28,7 @@ from index import (
     query_encoder,
 )
 from index.plugins import RERANKERS, load
+from prompts import render
 
 if TYPE_CHECKING:
     from index import IndexReport
@@ -133,6 +133,12 @@ class Assistant:
         from index import index_status
 
         return index_status(self.settings)
+
+    def file_types(self) -> list[str]:
+        """The file suffixes articles can be added from (every registered loader's)."""
+        from index import loader_table
+
+        return sorted(loader_table())
 
     def add_articles(
         self, paths: list[Path], on_progress: Callable[[int, int], None] | None = None

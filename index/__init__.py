@@ -29,14 +29,24 @@ _EXPORTS = {
     "Filters": "index.reader",
     "index_status": "index.status",
     "disk_usage": "index.layout",
+    "loader_table": "index.loaders",
     "TextEncoder": "index.embedding",
     "Embedder": "index.embedding",
     "shared_embedder": "index.embedding",
+    "MODEL_NAME": "index.embedding",
+    "MODEL_SHA256": "index.embedding",
+    "shared_tagger": "index.entities",
+    "read_articles": "index.loaders",
+    "prepare": "index.prepare",
+    "clean_text": "index.cleaning",
+    "split_sentences": "index.sentences",
     "query_encoder": "index.encoders",
     "set_offline_env": "index.offline",
 }
 
 __all__ = [
+    "MODEL_NAME",
+    "MODEL_SHA256",
     "Article",
     "Chunk",
     "ChunkInfo",
@@ -53,24 +63,34 @@ __all__ = [
     "RawArticle",
     "StoreError",
     "TextEncoder",
+    "clean_text",
     "disk_usage",
     "index_status",
+    "loader_table",
+    "prepare",
     "query_encoder",
+    "read_articles",
     "set_offline_env",
     "shared_embedder",
+    "shared_tagger",
+    "split_sentences",
 ]
 
 if TYPE_CHECKING:
     from index.articles import Article, Chunk, Problem, RawArticle
-    from index.embedding import Embedder, TextEncoder, shared_embedder
+    from index.cleaning import clean_text
+    from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, TextEncoder, shared_embedder
     from index.encoders import query_encoder
-    from index.entities import Entity
+    from index.entities import Entity, shared_tagger
     from index.errors import IndexBusyError, IndexMissingError, StoreError
     from index.layout import disk_usage
+    from index.loaders import loader_table, read_articles
     from index.offline import set_offline_env
     from index.pipeline import Indexer
+    from index.prepare import prepare
     from index.reader import ChunkInfo, Filters, IndexReader
     from index.report import IndexReport
+    from index.sentences import split_sentences
     from index.settings import IndexSettings
     from index.status import index_status
 

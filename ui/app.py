@@ -313,7 +313,7 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any
                 label=w["upload"],
                 file_count="multiple",
                 elem_id="upload",
-                file_types=[".txt", ".md", ".html", ".htm", ".json", ".jsonl"],
+                file_types=app.assistant.file_types(),
             )
             index_button = gr.Button(w["index_button"])
             report = gr.Markdown(elem_id="index-report")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import html
 import re
-import tomllib
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from assistant import Answer, Citation
+from prompts import table
 
 # One pass, character by character: escaping HTML first and markdown after would turn the
 # "#" of "&#39;" into an entity too. Markdown and LaTeX act on the second group.
@@ -22,12 +20,9 @@ _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'" + "[]()*_`#!|~\\{}$"
 _TOKEN = re.compile(r"\*\*(?P<bold>.+?)\*\*|\[(?P<cite>\d+)\]")
 
 
-@lru_cache(maxsize=1)
 def words() -> dict[str, Any]:
     """The UI's wording, from prompts/ui.toml."""
-    import prompts
-
-    return tomllib.loads((Path(prompts.__file__).parent / "ui.toml").read_text(encoding="utf-8"))
+    return table("ui.toml")
 
 
 def inert(text: str) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering import Context
 from assistant.compose import citation
 from assistant.evidence import Evidence
+from assistant.followup import PRONOUN
 from assistant.generative.backends import BackendError, backend_label, backend_where, build_llm
 from assistant.generative.prompting import (
     Source,
@@ -24,6 +25,7 @@ from assistant.generative.prompting import (
 from assistant.generative.verify import MARKER, Verdict, Verifier, split_claims
 from assistant.models import Answer, Citation
 from assistant.text import WORD
+from prompts import render
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -43,7 +45,6 @@ _DECLINE = re.compile(
     r"(?:answer|say|mention|contain|provide|state|include)",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there|that)\b", re.I)
 
 
 class LLMTimeout(TimeoutError):
@@ -51,9 +52,7 @@ class LLMTimeout(TimeoutError):
 
 
 def _render(key: str, **values: Any) -> str:
-    from assistant.templates import load
-
-    return load("generative.toml")["notes"][key].format(**values)
+    return render("notes", key, file="generative.toml", **values)
 
 
 def stream_deltas(llm: LLM, messages: list[ChatMessage], timeout_s: float) -> Iterator[str]:
@@ -217,7 +216,7 @@ class Generator:
         self, question: str, history: list[dict[str, Any]]
     ) -> tuple[str | None, str | None]:
         """(standalone follow-up question or None, failure note or None) from the LLM."""
-        if not history or not _PRONOUN.search(question):
+        if not history or not PRONOUN.search(question):
             return None, None
         try:
             llm = self.llm()

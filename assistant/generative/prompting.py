@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.evidence import Evidence
 from assistant.timeexpr import long_date
 from index.chunking import TokenCounter, tiktoken_counter
+from prompts import render, table
+from prompts import text as prompt_text
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -41,14 +41,6 @@ _PRONOUN_START = re.compile(r"^\W*(?:he|she|they|it|this|that)\b", re.IGNORECASE
 def looks_like_instruction(text: str) -> bool:
     """Whether a sentence reads as an order to an AI (prompt injection), not as news."""
     return bool(_INSTRUCTION.search(text))
-
-
-@lru_cache(maxsize=8)
-def load_prompt(name: str) -> str:
-    """The text of a prompt file in prompts/."""
-    import prompts
-
-    return (Path(prompts.__file__).parent / name).read_text(encoding="utf-8")
 
 
 def _escape(text: str) -> str:
@@ -84,16 +76,14 @@ class Source:
     @property
     def published(self) -> str:
         """The publication date as the prompt shows it (weekday included, for relative days)."""
-        from assistant.templates import load
-
         if self.article.published is None:
-            return load("generative.toml")["prompt"]["undated"]
+            return render("prompt", "undated", file="generative.toml")
         return long_date(self.article.published)
 
     def render(self) -> str:
         """The fenced form the prompt carries."""
         return (
-            load_prompt("grounded_source.txt")
+            prompt_text("grounded_source.txt")
             .format(
                 n=self.n,
                 title=_attr(self.article.title),
@@ -142,9 +132,9 @@ def build_messages(question: str, sources: list[Source]) -> list[ChatMessage]:
     from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
     body = "\n\n".join(s.render() for s in sources)
-    user = load_prompt("grounded_qa.txt").format(sources=body, question=question.strip())
+    user = prompt_text("grounded_qa.txt").format(sources=body, question=question.strip())
     return [
-        ChatMessage(role=MessageRole.SYSTEM, content=load_prompt("grounded_qa_system.txt").strip()),
+        ChatMessage(role=MessageRole.SYSTEM, content=prompt_text("grounded_qa_system.txt").strip()),
         ChatMessage(role=MessageRole.USER, content=user.strip()),
     ]
 
@@ -178,15 +168,14 @@ def condense_messages(question: str, history: list[dict[str, Any]]) -> list[Chat
     from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
     from assistant.followup import _content
-    from assistant.templates import load
 
-    line = load("generative.toml")["prompt"]["history_line"]
+    line = table("generative.toml")["prompt"]["history_line"]
     turns = [
         line.format(role=str(m.get("role", "user")), content=" ".join(_content(m).split())[:600])
         for m in history[-6:]
         if isinstance(m, dict)
     ]
-    text = load_prompt("condense_question.txt").format(
+    text = prompt_text("condense_question.txt").format(
         history="\n".join(turns), question=question.strip()
     )
     return [ChatMessage(role=MessageRole.USER, content=text.strip())]
