@@ -1,94 +1,112 @@
-"""The `newsdesk` command line: index, status, ask, eval (and ui, registered by the ui package)."""
+"""The `newsdesk` command line, declared in one place: the parser, its shared options, main().
+
+The built-in subcommands (index, status, ask, eval) are in assistant/commands.py. Other
+packages add theirs through the newsdesk.commands entry point (`ui` is one: ui/command.py),
+so that assistant never imports ui (ui -> assistant -> index). An entry point there names a
+hook called as `register(sub, settings_of, shared)`: `sub` is the subparsers object to add a
+parser to, `settings_of(args)` gives the settings a parsed command line asks for, and
+`shared` holds the parent parsers of the shared options (pass them as `parents=[...]`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from importlib.metadata import entry_points
-from pathlib import Path
+from typing import NamedTuple
 
-from assistant.settings import NewsdeskSettings
-
-EXIT_SKIPPED = 3
-EXIT_ERROR = 1
-
-
-def _settings(args: argparse.Namespace) -> NewsdeskSettings:
-    settings = NewsdeskSettings()
-    if getattr(args, "index_dir", None):
-        settings = settings.model_copy(update={"index_dir": Path(args.index_dir)})
-    return settings
+from assistant.commands import (
+    EXIT_ERROR,
+    cmd_ask,
+    cmd_eval,
+    cmd_index,
+    cmd_status,
+    settings_of,
+)
+from index.plugins import COMMANDS
 
 
-def _iso_date(value: str) -> date:
+class SharedOptions(NamedTuple):
+    """Parent parsers of the options more than one subcommand takes (argparse `parents=`)."""
+
+    index_dir: argparse.ArgumentParser  # --index-dir
+    json: argparse.ArgumentParser  # --json
+    filters: argparse.ArgumentParser  # --since, --until, --source, --as-of
+
+
+def iso_date(value: str) -> date:
+    """An argparse type: a YYYY-MM-DD date."""
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
-def cmd_index(args: argparse.Namespace) -> int:
-    """Index article files incrementally, or rebuild the index afresh."""
-    from index import Indexer
+def shared_options() -> SharedOptions:
+    """Each shared option, declared once."""
+    index_dir = argparse.ArgumentParser(add_help=False)
+    index_dir.add_argument(
+        "--index-dir",
+        metavar="DIR",
+        help="index location (default $NEWSDESK_INDEX_DIR, else ./data/index)",
+    )
 
-    settings = _settings(args)
-    report = Indexer(settings).run([Path(p) for p in args.paths] or None, rebuild=args.rebuild)
-    for problem in report.problems:
-        print(f"skipped {problem}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print(report.summary())
-    return EXIT_SKIPPED if report.problems else 0
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print the result as JSON")
 
-
-def cmd_status(args: argparse.Namespace) -> int:
-    """Print what the index holds."""
-    from index import index_status
-
-    status = index_status(_settings(args))
-    if args.json:
-        print(json.dumps(status, indent=2))
-        return 0
-    print(f"index:    {status['index_dir']} ({status['backend']}, {status['collection']})")
-    print(f"articles: {status['articles']}")
-    print(f"chunks:   {status['chunks']}")
-    print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
-    print(f"sources:  {', '.join(status['sources']) or '-'}")
-    print(f"model:    {status['model']}")
-    print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
-    for a in status["articles_list"]:
-        flag = " (inferred)" if a["date_inferred"] else ""
-        print(f"  - {a['published'] or 'undated'}{flag}  {a['title']}")
-    return 0
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument(
+        "--since", type=iso_date, help="only articles published on/after (YYYY-MM-DD)"
+    )
+    filters.add_argument("--until", type=iso_date, help="only articles published on/before")
+    filters.add_argument("--source", action="append", help="only this source (repeatable)")
+    filters.add_argument(
+        "--as-of",
+        type=iso_date,
+        help="the day the question is asked on (default today): 'this week' is read against it",
+    )
+    return SharedOptions(index_dir=index_dir, json=as_json, filters=filters)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
+    """The argument parser of every subcommand, the registered ones included."""
     parser = argparse.ArgumentParser(
         prog="newsdesk", description="Grounded, cited answers from news articles, offline."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    shared = shared_options()
+    store = [shared.index_dir, shared.json]
 
-    p = sub.add_parser("index", help="index article files (default: seeds/)")
+    p = sub.add_parser("index", parents=store, help="index article files (default: seeds/)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
-    p.add_argument("--index-dir", help="index location (default ./data/index)")
     p.add_argument("--rebuild", action="store_true", help="build afresh, switch when complete")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("status", help="show what the index holds")
-    p.add_argument("--index-dir")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("status", parents=store, help="show what the index holds")
     p.set_defaults(func=cmd_status)
 
-    from assistant.cli_ask import add_ask_commands
+    p = sub.add_parser(
+        "ask", parents=[*store, shared.filters], help="answer a question from the indexed articles"
+    )
+    p.add_argument("question")
+    p.add_argument(
+        "--top-k",
+        type=int,
+        default=None,
+        help="chunks to retrieve (default $NEWSDESK_TOP_K, else 8)",
+    )
+    p.set_defaults(func=cmd_ask)
 
-    add_ask_commands(sub, _settings, _iso_date)
-    for ep in entry_points(group="newsdesk.commands"):
-        ep.load()(sub, _settings)
+    p = sub.add_parser(
+        "eval", parents=store, help="run a question set (JSONL) and score the answers"
+    )
+    p.add_argument("questions", help="JSONL: question, expect, answerable")
+    p.add_argument("--min-accuracy", type=float, default=0.0, help="exit 1 below this accuracy")
+    p.set_defaults(func=cmd_eval)
+
+    for ep in entry_points(group=COMMANDS):
+        ep.load()(sub, settings_of, shared)
     return parser
 
 
@@ -103,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except IndexMissingError:
         from assistant.templates import render
 
-        settings = _settings(args)
+        settings = settings_of(args)
         print(
             f"newsdesk: {render('errors', 'no_index', index_dir=settings.index_dir)}",
             file=sys.stderr,

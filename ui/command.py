@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 
-def register(sub: Any, settings_of: Callable) -> None:
-    """Add `newsdesk ui` to the command line."""
-    p = sub.add_parser("ui", help="serve the chat in the browser")
+def register(sub: Any, settings_of: Callable, shared: Any) -> None:
+    """Add `newsdesk ui` to the command line (hook: see assistant/cli.py)."""
+    p = sub.add_parser("ui", parents=[shared.index_dir], help="serve the chat in the browser")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--index-dir")
+    p.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
 
     def run(args: Any) -> int:
         from ui.app import serve

@@ -1,0 +1,159 @@
+"""What each built-in `newsdesk` subcommand does: index, status, ask, eval.
+
+The parser that reaches them, and the options they share, are in assistant/cli.py. Every
+command takes the parsed arguments and returns the process's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.models import Answer, QuestionError
+from assistant.settings import NewsdeskSettings
+from assistant.templates import render
+
+EXIT_ERROR = 1  # the index is missing, busy or broken; `eval` below --min-accuracy
+EXIT_USAGE = 2  # a question or question file newsdesk cannot use
+EXIT_SKIPPED = 3  # `index` skipped some inputs (each reported with its reason)
+
+
+def settings_of(args: argparse.Namespace) -> NewsdeskSettings:
+    """The settings from the environment, with what the command line overrides."""
+    settings = NewsdeskSettings()
+    if getattr(args, "index_dir", None):
+        settings = settings.model_copy(update={"index_dir": Path(args.index_dir)})
+    return settings
+
+
+# --- index, status -------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Index article files incrementally, or rebuild the index afresh."""
+    from index import Indexer
+
+    settings = settings_of(args)
+    report = Indexer(settings).run([Path(p) for p in args.paths] or None, rebuild=args.rebuild)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+    return EXIT_SKIPPED if report.problems else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print what the index holds."""
+    from index import index_status
+
+    status = index_status(settings_of(args))
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print(f"index:    {status['index_dir']} ({status['backend']}, {status['collection']})")
+    print(f"articles: {status['articles']}")
+    print(f"chunks:   {status['chunks']}")
+    print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
+    print(f"sources:  {', '.join(status['sources']) or '-'}")
+    print(f"model:    {status['model']}")
+    print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
+    for a in status["articles_list"]:
+        flag = " (inferred)" if a["date_inferred"] else ""
+        print(f"  - {a['published'] or 'undated'}{flag}  {a['title']}")
+    return 0
+
+
+# --- ask, eval -----------------------------------------------------------------------------
+
+
+def format_answer(answer: Answer) -> str:
+    """The plain-text form: the answer, then a numbered source list."""
+    return f"{answer.text}\n\n{format_sources(answer)}".rstrip()
+
+
+def format_sources(answer: Answer) -> str:
+    """The numbered source list (and related passages) of an answer."""
+    lines = []
+    if answer.citations:
+        lines.append(render("cli", "sources"))
+        for c in answer.citations:
+            date = c.published or render("cli", "undated")
+            if c.published and c.date_inferred:
+                date += render("cli", "inferred")
+            where = ", ".join(x for x in (c.source, date, c.url) if x)
+            lines.append(render("cli", "source_line", n=c.n, title=c.title, where=where))
+            lines.append(render("cli", "quote_line", quote=c.quote, start=c.start, end=c.end))
+    if answer.related:
+        lines.append(render("cli", "related"))
+        for r in answer.related:
+            published = r.published or render("cli", "undated")
+            lines.append(
+                render("cli", "related_line", title=r.title, published=published, quote=r.quote)
+            )
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question from the command line."""
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings_of(args))
+    streamed = ""
+    answer: Answer | None = None
+    try:
+        for event in assistant.ask_stream(
+            args.question,
+            top_k=args.top_k,
+            since=args.since,
+            until=args.until,
+            sources=args.source,
+            as_of=args.as_of,
+        ):
+            if isinstance(event, Answer):
+                answer = event
+            elif not args.json:
+                # An LLM's verified sentences appear as it writes them.
+                sys.stdout.write(event)
+                sys.stdout.flush()
+                streamed += event
+    except QuestionError as exc:
+        print(f"newsdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    elif streamed and streamed.strip() == answer.text.strip():
+        print("\n\n" + format_sources(answer))
+    else:
+        # Nothing streamed, or the LLM's answer fell back to the extractive one: show it whole.
+        print(("\n\n" if streamed else "") + format_answer(answer))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a question set and print accuracy, citation precision and decline rate."""
+    from assistant.evaluation import evaluate, load_cases
+    from assistant.service import Assistant
+
+    try:
+        cases = load_cases(Path(args.questions))
+    except (OSError, ValueError) as exc:
+        print(f"newsdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(Assistant(settings_of(args)), cases)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for r in report.results:
+            mark = "ok  " if r.correct else "FAIL"
+            print(f"{mark} {r.question}")
+            if not r.correct:
+                print(
+                    f"     expected {r.expect!r} answerable={r.answerable}; got: {r.answer[:160]!r}"
+                )
+        print(report.summary())
+    return 0 if report.accuracy >= args.min_accuracy else EXIT_ERROR
