@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except IndexMissingError:
-        from assistant.templates import render
+        from prompts import render
 
         settings = settings_of(args)
         print(

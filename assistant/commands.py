@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant.models import Answer, QuestionError
 from assistant.settings import NewsdeskSettings
-from assistant.templates import render
+from prompts import render
 
 EXIT_ERROR = 1  # the index is missing, busy or broken; `eval` below --min-accuracy
 EXIT_USAGE = 2  # a question or question file newsdesk cannot use

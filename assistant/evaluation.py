@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.service import Assistant
+from assistant.service import AskOptions, Assistant
 
 
 @dataclass
@@ -25,6 +25,16 @@ class Case:
     sources: list[str] | None = None
     # The day the question was asked ("this week" means that week); default today.
     as_of: str | None = None
+
+    def options(self) -> AskOptions:
+        """What comes with the question when it is asked (ask()'s keyword options)."""
+        return AskOptions(
+            history=self.history,
+            since=self.since,
+            until=self.until,
+            sources=self.sources,
+            as_of=self.as_of,
+        )
 
 
 @dataclass
@@ -158,14 +168,7 @@ def evaluate(assistant: Assistant, cases: list[Case]) -> Report:
     results = []
     for case in cases:
         started = time.perf_counter()
-        answer = assistant.ask(
-            case.question,
-            history=case.history,
-            since=case.since,
-            until=case.until,
-            sources=case.sources,
-            as_of=case.as_of,
-        )
+        answer = assistant.ask(case.question, **case.options())
         latency = (time.perf_counter() - started) * 1000
         exact = 0
         for c in answer.citations:

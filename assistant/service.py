@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
 
 from assistant.answer_types import asked_parts
 from assistant.answering import Answerer, Context, build_answerer
@@ -63,6 +65,32 @@ def _store_failure(exc: BaseException) -> bool:
     return isinstance(
         exc, StoreError | sqlite3.Error | OSError | ConnectionError
     ) or module.startswith(("chromadb", "httpx", "httpcore"))
+
+
+class AskOptions(TypedDict, total=False):
+    """What may come with a question, besides the question itself."""
+
+    # The conversation so far ({"role", "content"} turns): follow-ups are read against it.
+    history: list[dict[str, Any]] | None
+    # How many chunks to retrieve (default NEWSDESK_TOP_K).
+    top_k: int | None
+    # Only articles published in this range (dates or YYYY-MM-DD).
+    since: date | str | None
+    until: date | str | None
+    # Only articles from these sources.
+    sources: list[str] | tuple[str, ...] | str | None
+    # The day the question is asked on (default today): "this week" is read against it.
+    as_of: date | str | None
+
+
+def final_answer(events: Iterable[str | Answer]) -> Answer:
+    """The final Answer of a stream of events (it is always the last)."""
+    final: Answer | None = None
+    for event in events:
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None
+    return final
 
 
 class Assistant:
@@ -148,60 +176,26 @@ class Assistant:
 
         return Indexer(self.settings).run(paths, progress=False, on_progress=on_progress)
 
-    def ask(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, Any]] | None = None,
-        top_k: int | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        sources: list[str] | tuple[str, ...] | str | None = None,
-        as_of: date | str | None = None,
-    ) -> Answer:
+    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer a question from the indexed articles, citing the sentences it rests on.
 
-        as_of: the day the question is asked on (default today); "this week" and "recently"
-        are read against it.
+        options: history, top_k, since, until, sources, as_of (see AskOptions).
         """
-        final: Answer | None = None
-        for event in self.ask_stream(
-            question,
-            history=history,
-            top_k=top_k,
-            since=since,
-            until=until,
-            sources=sources,
-            as_of=as_of,
-        ):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return final_answer(self.ask_stream(question, **options))
 
-    def ask_stream(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, Any]] | None = None,
-        top_k: int | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        sources: list[str] | tuple[str, ...] | str | None = None,
-        as_of: date | str | None = None,
-    ) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, **options: Unpack[AskOptions]) -> Iterator[str | Answer]:
         """Yield the answer's text as the answerer writes it (an LLM's verified sentences),
         then the final Answer, always last; it replaces what was streamed.
 
         The extractive answerer yields the Answer alone. QuestionError is raised on the first
         iteration.
         """
-        ctx = self.context(question, history, top_k, since, until, sources, as_of)
-        yield from self.answerer.stream(ctx)
+        yield from self.answerer.stream(self.context(question, **options))
 
     def context(
         self,
         question: str,
+        *,
         history: list[dict[str, Any]] | None = None,
         top_k: int | None = None,
         since: date | str | None = None,
@@ -330,23 +324,10 @@ def default_assistant(index_dir: str | Path | None = None) -> Assistant:
 
 
 def ask(
-    question: str,
-    *,
-    history: list[dict[str, Any]] | None = None,
-    top_k: int | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    sources: list[str] | tuple[str, ...] | str | None = None,
-    index_dir: str | Path | None = None,
-    as_of: date | str | None = None,
+    question: str, *, index_dir: str | Path | None = None, **options: Unpack[AskOptions]
 ) -> Answer:
-    """Answer a question with the default assistant (created on first use, then kept warm)."""
-    return default_assistant(index_dir).ask(
-        question,
-        history=history,
-        top_k=top_k,
-        since=since,
-        until=until,
-        sources=sources,
-        as_of=as_of,
-    )
+    """Answer a question with the default assistant (created on first use, then kept warm).
+
+    options: history, top_k, since, until, sources, as_of (see AskOptions).
+    """
+    return default_assistant(index_dir).ask(question, **options)

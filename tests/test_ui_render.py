@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -109,6 +110,10 @@ class StubAssistant:
         if self.error:
             raise self.error
         return Answer(question, TEXT, True, [citation()])
+
+    def ask_stream(self, question: str, **kwargs: Any) -> Iterator[Answer]:
+        """The answer as a stream of one event, as the extractive answerer gives it."""
+        yield self.ask(question, **kwargs)
 
 
 def run(app: ChatApp, question: str, **kw: Any) -> list[tuple[Any, ...]]:

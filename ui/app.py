@@ -98,20 +98,12 @@ class ChatApp:
         sources: list[str] | None = None,
         as_of: str | None = None,
     ) -> Answer | str:
-        """The Answer, or a friendly message for a question that cannot be asked."""
-        try:
-            return self.assistant.ask(
-                question,
-                history=_plain_history(turns),
-                since=_date_text(since),
-                until=_date_text(until),
-                sources=sources or None,
-                as_of=_date_text(as_of),
-            )
-        except QuestionError as exc:
-            return str(exc)
-        except Exception as exc:  # an index missing or a store gone: a message, not a trace
-            return words()["error"].format(error=exc)
+        """The final Answer, or a friendly message for a question that cannot be asked."""
+        result: Answer | str = ""
+        for kind, value in self.stream(question, turns, since, until, sources, as_of):
+            if kind != "text":
+                result = value
+        return result
 
     def stream(
         self,
