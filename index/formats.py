@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import yaml
 from index.articles import ArticleError, Problem, RawArticle
 from index.loaders import TEXT_FIELDS, from_fields, from_items, read_text
 
-Read = tuple[list[RawArticle], list[Problem]]
+Read = Iterator[RawArticle | Problem]
 
 
 class TextLoader:
@@ -23,7 +24,7 @@ class TextLoader:
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """The one article of a text or Markdown file."""
-        return [_text_file(read_text(path, max_bytes), str(path))], []
+        yield _text_file(read_text(path, max_bytes), str(path))
 
 
 class HtmlLoader:
@@ -33,7 +34,7 @@ class HtmlLoader:
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """The one article of a web page."""
-        return [_html_file(read_text(path, max_bytes), str(path))], []
+        yield _html_file(read_text(path, max_bytes), str(path))
 
 
 class JsonLoader:
@@ -48,7 +49,7 @@ class JsonLoader:
         except json.JSONDecodeError as exc:
             raise ArticleError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
         items = data if isinstance(data, list) else [data]
-        return from_items(items, str(path), "item {}")
+        yield from from_items(items, str(path), "item {}")
 
 
 class JsonLinesLoader:
@@ -59,20 +60,15 @@ class JsonLinesLoader:
     def read(self, path: Path, max_bytes: int) -> Read:
         """The articles of a JSON Lines file."""
         name = str(path)
-        out: list[RawArticle] = []
-        problems: list[Problem] = []
         for lineno, line in enumerate(read_text(path, max_bytes).split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                problems.append(Problem(f"{name} (line {lineno})", f"invalid JSON: {exc.msg}"))
+                yield Problem(f"{name} (line {lineno})", f"invalid JSON: {exc.msg}")
                 continue
-            got, bad = from_items([item], name, f"line {lineno}")
-            out += got
-            problems += bad
-        return out, problems
+            yield from from_items([item], name, f"line {lineno}")
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:

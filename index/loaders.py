@@ -2,13 +2,14 @@
 
 Loaders are plugins (entry point group `newsdesk.loaders`, see index/plugins.py); newsdesk's
 own, in index/formats.py, are registered the same way in pyproject.toml. A loader reads one
-file into raw articles and reports each bad part as a Problem instead of raising.
+file into raw articles and reports each bad part as a Problem instead of raising; it yields
+them one by one, so a loader for a large dump can stream it with constant memory.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,10 +23,13 @@ DATE_FIELDS = ("published", "date", "publish_date", "published_at")
 class Loader(Protocol):
     """Reads the files of some types into raw articles."""
 
+    # The endings of the file names it reads, compound ones included (".jsonl.gz").
     suffixes: tuple[str, ...]
 
-    def read(self, path: Path, max_bytes: int) -> tuple[list[RawArticle], list[Problem]]:
-        """The articles of one file, and a Problem for each part that could not be read."""
+    def read(self, path: Path, max_bytes: int) -> Iterator[RawArticle | Problem]:
+        """Each article of one file as it is read, and a Problem for each part that could not be
+        read. max_bytes limits one article (a record), not the file. Raising ArticleError or
+        OSError reports the whole file as a problem."""
         ...
 
 
@@ -37,6 +41,13 @@ def loader_table() -> dict[str, Loader]:
         for suffix in loader.suffixes:
             table[suffix.lower()] = loader
     return table
+
+
+def suffix_of(path: Path, known: Iterable[str]) -> str | None:
+    """The longest known ending of a file's name (".jsonl.gz" before ".gz"), or None."""
+    name = path.name.lower()
+    found = [s for s in known if name.endswith(s) and len(name) > len(s)]
+    return max(found, key=len) if found else None
 
 
 def discover(
@@ -61,14 +72,14 @@ def discover(
                         problems.append(Problem(str(d), "symlink points outside the folder"))
                 for name in sorted(names):
                     f = Path(dirpath) / name
-                    if f.suffix.lower() not in known or name.startswith("."):
+                    if suffix_of(f, known) is None or name.startswith("."):
                         continue
                     # A link that leads out of the folder could pull in any file on the machine.
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
                         problems.append(Problem(str(f), "symlink points outside the folder"))
                         continue
                     files.append(f)
-        elif path.suffix.lower() not in known:
+        elif suffix_of(path, known) is None:
             problems.append(
                 Problem(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
             )
@@ -145,31 +156,42 @@ def from_fields(fields: dict[str, Any], path: str, locator: str = "") -> RawArti
     )
 
 
+def iter_articles(
+    path: Path, max_bytes: int, table: dict[str, Loader] | None = None
+) -> Iterator[RawArticle | Problem]:
+    """Each article of one file as its loader reads it; what fails is a Problem, never raised."""
+    name = str(path)
+    table = table if table is not None else loader_table()
+    suffix = suffix_of(path, table)
+    if suffix is None:
+        yield Problem(name, f"unsupported file type {path.suffix or '(none)'!r}")
+        return
+    try:
+        yield from table[suffix].read(path, max_bytes)
+    except ArticleError as exc:
+        yield Problem(name, str(exc))
+    except OSError as exc:
+        yield Problem(name, f"cannot read: {exc.strerror or exc}")
+
+
 def read_articles(
     path: Path, max_bytes: int, table: dict[str, Loader] | None = None
 ) -> tuple[list[RawArticle], list[Problem]]:
-    """Read one file with the loader of its type; what fails is reported, never raised."""
-    name = str(path)
-    loader = (table if table is not None else loader_table()).get(path.suffix.lower())
-    if loader is None:
-        return [], [Problem(name, f"unsupported file type {path.suffix or '(none)'!r}")]
-    try:
-        return loader.read(path, max_bytes)
-    except ArticleError as exc:
-        return [], [Problem(name, str(exc))]
-    except OSError as exc:
-        return [], [Problem(name, f"cannot read: {exc.strerror or exc}")]
+    """Every article of one file, and every problem met reading it."""
+    articles: list[RawArticle] = []
+    problems: list[Problem] = []
+    for item in iter_articles(path, max_bytes, table):
+        (problems if isinstance(item, Problem) else articles).append(item)
+    return articles, problems
 
 
-def from_items(items: list[Any], name: str, label: str) -> tuple[list[RawArticle], list[Problem]]:
+def from_items(items: Iterable[Any], name: str, label: str) -> Iterator[RawArticle | Problem]:
     """Raw articles from JSON objects; each bad one is a Problem named by its label."""
-    out, problems = [], []
     for i, item in enumerate(items, start=1):
         where = label.format(i)
         try:
             if not isinstance(item, dict):
                 raise ArticleError("not a JSON object")
-            out.append(from_fields(item, name, where))
+            yield from_fields(item, name, where)
         except ArticleError as exc:
-            problems.append(Problem(f"{name} ({where})", str(exc)))
-    return out, problems
+            yield Problem(f"{name} ({where})", str(exc))

@@ -37,15 +37,13 @@ class DispatchLoader:
 
     def read(self, path, max_bytes):
         head, date_line, body = path.read_text().split("\\n", 2)
-        return [
-            RawArticle(
-                text=body,
-                path=str(path),
-                title=head.removeprefix("HEADLINE: "),
-                published=date_line.removeprefix("DATE: "),
-                source="Wire",
-            )
-        ], []
+        yield RawArticle(
+            text=body,
+            path=str(path),
+            title=head.removeprefix("HEADLINE: "),
+            published=date_line.removeprefix("DATE: "),
+            source="Wire",
+        )
 
 
 class TopSentenceAnswerer:
