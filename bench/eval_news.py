@@ -20,10 +20,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant import Assistant
 from assistant.evaluation import Case, Report, evaluate, load_cases
-from assistant.service import Assistant
-from index.pipeline import Indexer
-from index.settings import NewsdeskSettings
+from assistant.settings import NewsdeskSettings
+from index import Indexer, set_offline_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "news-dev"
@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path, default=WORK / "index")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "EVAL.md")
     args = parser.parse_args()
+    set_offline_env()
     settings = ensure_index(args.dev, args.index_dir)
     cases = load_dev(args.dev)
     assistant = Assistant(settings)

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from assistant.answer_types import _DATA, MIN_SUPPORT, NONE, question_cues
-from index.entities import shared_tagger
+from index import set_offline_env, shared_tagger
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news-train" / "questions.jsonl"
 
@@ -48,6 +48,7 @@ def answer_label(answer: str, evidence: str, ents) -> str:
 
 def main(argv: list[str]) -> None:
     """Read news-train, count labels per cue, write the table."""
+    set_offline_env()
     path = Path(argv[0]) if argv else DEFAULT
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     rows = [r for r in rows if r.get("answer_in_evidence")]

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant import Assistant
 from assistant.answer_types import NONE, asked_parts
 from assistant.evaluation import _contains
 from assistant.question import analyse
 from assistant.ranking import _DATA, FEATURES, RankerModel, rank
-from assistant.service import Assistant
 from assistant.voting import vote
 from bench.eval_news import DEV, WORK, ensure_index, held_out, load_dev
+from index import set_offline_env
 
 
 def collect(assistant: Assistant, cases, exclude=None):
@@ -37,17 +38,10 @@ def collect(assistant: Assistant, cases, exclude=None):
     """
     out = []
     for n, case in enumerate(cases):
-        _answer, ranked, _ = assistant._extractive(
-            case.question,
-            case.history,
-            None,
-            case.since,
-            case.until,
-            case.sources,
-            case.as_of,
-            exclude[n] if exclude else frozenset(),
+        ctx = assistant.context(
+            case.question, **case.options(), exclude=exclude[n] if exclude else frozenset()
         )
-        out.append((case, ranked))
+        out.append((case, ctx.ranked))
     return out
 
 
@@ -63,9 +57,10 @@ def near_misses(assistant: Assistant, dev: Path, cases):
         row = json.loads(line)
         rows[row["question"]] = row
     by_url = {}
-    assistant._refresh()
-    for article in assistant.view._db.all_articles():
-        by_url.setdefault(article.url, set()).add(article.article_id)
+    reader = assistant.reader
+    reader.refresh()
+    for article_id in dict.fromkeys(c.article_id for c in reader.chunks.values()):
+        by_url.setdefault(reader.article(article_id).url, set()).add(article_id)
     asked, exclude = [], []
     for case in cases:
         urls = rows.get(case.question, {}).get("answer_urls") or []
@@ -188,7 +183,7 @@ def cross_validate(data, features: tuple[str, ...], folds: int = 4) -> tuple[flo
 
 def main() -> None:
     """Fit and write the model file."""
-
+    set_offline_env()
     settings = ensure_index(DEV, WORK / "index")
     cases = [c for c in load_dev(DEV) if not held_out(c)]
     assistant = Assistant(settings)

@@ -7,7 +7,7 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.embedding import MODEL_NAME, Embedder
+from index import MODEL_NAME, Embedder
 
 
 class BenchMiniLM(BaseEmbedding):

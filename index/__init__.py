@@ -37,7 +37,6 @@ _EXPORTS = {
     "MODEL_SHA256": "index.embedding",
     "shared_tagger": "index.entities",
     "read_articles": "index.loaders",
-    "prepare": "index.prepare",
     "clean_text": "index.cleaning",
     "split_sentences": "index.sentences",
     "query_encoder": "index.encoders",
@@ -67,7 +66,6 @@ __all__ = [
     "disk_usage",
     "index_status",
     "loader_table",
-    "prepare",
     "query_encoder",
     "read_articles",
     "set_offline_env",
@@ -87,7 +85,6 @@ if TYPE_CHECKING:
     from index.loaders import loader_table, read_articles
     from index.offline import set_offline_env
     from index.pipeline import Indexer
-    from index.prepare import prepare
     from index.reader import ChunkInfo, Filters, IndexReader
     from index.report import IndexReport
     from index.sentences import split_sentences

@@ -1,0 +1,325 @@
+"""Writing bench/RESULTS.md: the machine a run was on, the issue-5 target rows (met or missed,
+why, and what would close it), how figures grow across tiers, and one table per tier."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import (
+    BENCH,
+    COLD_TARGET_S,
+    MEMORY_TARGET_MB,
+    REINDEX_TARGET_S,
+    Figure,
+    Tier,
+)
+
+
+def machine() -> dict[str, str]:
+    """Cores, CPU model, load, date and git commit of this run."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=BENCH.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "index"],
+            cwd=BENCH.parent,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        commit += " (+ uncommitted changes in index/)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    import torch
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "git commit": commit,
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "torch threads": str(torch.get_num_threads()),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+    }
+
+
+def _num(f: Figure | None) -> float | None:
+    """A figure's numeric value, or None."""
+    return float(f.value) if f is not None and isinstance(f.value, int | float) else None
+
+
+def _count(f: Figure | None) -> int | None:
+    """The leading count in a figure's note ("1171 chunks" -> 1171)."""
+    with contextlib.suppress(AttributeError, ValueError, IndexError):
+        return int(f.note.split()[0].replace(",", ""))  # type: ignore[union-attr]
+    return None
+
+
+def scale_rows(tiers: list[Tier]) -> list[str]:
+    """Markdown rows: how each figure grows from the smallest tier to the largest."""
+    rows = [
+        ("ask() warm p50", "ms"),
+        ("ask() warm p95", "ms"),
+        ("retrieval (hybrid) p50", "ms"),
+        ("answer composition p50", "ms"),
+        ("IndexReader.refresh() load (median of 3)", "s"),
+        ("index size on disk", "MB"),
+        ("peak RSS while indexing", "MB"),
+        ("peak RSS while querying", "MB"),
+        ("ask() accuracy", ""),
+    ]
+    head = " | ".join(f"{t.n:,} articles" for t in tiers)
+    out = [f"| figure | {head} | largest / smallest |", "|---|" + "---:|" * (len(tiers) + 1)]
+    for name, unit in rows:
+        vals = [_num(t.get(name)) for t in tiers]
+        cells = " | ".join(Figure("", v if v is not None else "–").fmt(v or "–") for v in vals)
+        ratio = f"{vals[-1] / vals[0]:.2f}×" if vals[0] and vals[-1] is not None else ""
+        out.append(f"| {name} {f'({unit})' if unit else ''} | {cells} | {ratio} |")
+    floors = [t.get("ask() warm p50") for t in tiers]
+    cells = " | ".join(Figure("", 0).fmt(f.ref_value) if f else "–" for f in floors)
+    out.append(f"| floor (query embed + Chroma top-k) p50 (ms) | {cells} | |")
+    return out
+
+
+def _verdict(ok: bool | None, text: str) -> str:
+    """A table cell: met / missed / not measured, then the figures."""
+    if ok is None:
+        return f"not measured — {text}"
+    return f"**{'met' if ok else 'MISSED'}** — {text}"
+
+
+def target_rows(tiers: list[Tier]) -> list[str]:
+    """Markdown rows: each issue-5 target, met or missed by how much, why, what would close it."""
+    whole = [t for t in tiers if not t.cached] or tiers
+    t1k = min(whole, key=lambda t: abs(t.n - 1000))
+    big = max(tiers, key=lambda t: t.n)
+    at = f"{big.n:,}" + ("" if big.n >= 10_000 else "; the 10k tier was not run")
+    out = ["| target | result | why, and what would close it |", "|---|---|---|"]
+
+    idx = t1k.get("newsdesk chunks/s")
+    r = idx.value / idx.ref_value if idx and idx.ref_value else None  # type: ignore[operator]
+    if t1k.cached:
+        # A tier indexed from the embedding cache is not encode-bound: no verdict from it.
+        r = idx = None
+    emb = _num(t1k.get("stage: embedding"))
+    fresh = _num(t1k.get("newsdesk fresh index"))
+    chunks = _count(t1k.get("newsdesk fresh index"))
+    why = ""
+    if r is not None and emb and fresh and chunks and idx and idx.ref_value:
+        why = (
+            f"Embedding is {emb / fresh:.0%} of the fresh index; inside the index it ran at "
+            f"{chunks / emb:.1f} chunks/s = {chunks / emb / idx.ref_value:.2f}× the ceiling, "
+            "so the gap is the encoder under the machine's load plus "
+            f"{fresh - emb:.1f} s of reading, chunking and Chroma writes. "
+            "The ceiling is bracketed (before/after) because other work shares the 2 cores. "
+            "What would close it: the ceiling encodes its sample as one call, sorted by length "
+            "across all of it, while the index encodes groups of 512 chunks; sorting every "
+            "pending chunk by length before grouping would pad less, and Chroma writes could "
+            "overlap encoding (they hold the GIL, so that needs measuring)."
+        )
+    out.append(
+        f"| indexing ≥ 90% of raw encode ceiling ({t1k.n:,}) | "
+        + _verdict(None if r is None else r >= 0.9, f"{r:.2f}× of the ceiling" if r else "")
+        + f" | {why} |"
+    )
+
+    art = next((f for f in t1k.figures if f.name == "newsdesk articles/s" and f.reference), None)
+    art = None if t1k.cached else art
+    q = t1k.get("newsdesk answer in top-5 chunks")
+    rc = art.value / art.ref_value if art and art.ref_value else None  # type: ignore[operator]
+    canon = _count(t1k.get("canonical fresh index"))
+    over = _num(t1k.get("canonical chunks over the 256-piece window"))
+    why = ""
+    if rc is not None and chunks and canon:
+        why = (
+            f"newsdesk embeds {chunks:,} chunks, the canonical pipeline {canon:,} "
+            f"({chunks / canon:.1f}× fewer), but {over or 0:.0f}% of the canonical chunks "
+            "overflow MiniLM's 256-piece window, so the model reads only their first 256 pieces "
+            "and the rest of the text is never embedded: that is why its retrieval is worse. "
+            "Per chunk both run near the encoder's rate, so at equal quality 2× its articles/s "
+            f"needs an encoder ~{2 / rc:.1f}× faster than today's (int8 ONNX is the candidate; "
+            "see the int8 note below)."
+        )
+    quality = f"; answer in top-5 chunks {q.value:.3f} vs {q.ref_value:.3f}" if q else ""
+    out.append(
+        f"| ≥ 2× canonical articles/s at equal or better quality ({t1k.n:,}) | "
+        + _verdict(
+            None if rc is None else rc >= 2 and bool(q and q.ratio and q.value >= q.ref_value),  # type: ignore[operator]
+            f"{rc:.2f}× canonical articles/s{quality}" if rc is not None else "",
+        )
+        + f" | {why} |"
+    )
+
+    re_s = _num(t1k.get("re-index, unchanged corpus"))
+    re_n = _num(t1k.get("chunks embedded (must be 0)"))
+    cli = next((f for f in t1k.figures if f.name.startswith("re-index, unchanged corpus: ")), None)
+    cli_s = _num(cli)
+    worst = max((v for v in (re_s, cli_s) if v is not None), default=None)
+    out.append(
+        f"| unchanged re-index: 0 embeds, < 2 s ({t1k.n:,}) | "
+        + _verdict(
+            None if worst is None else worst < REINDEX_TARGET_S and re_n == 0,
+            (f"`newsdesk index` {cli_s:.2f} s wall as a fresh process; " if cli_s else "")
+            + (f"{re_s:.2f} s inside a warm process, {re_n:.0f} chunks embedded" if re_s else ""),
+        )
+        + " | File hashes match, so nothing is read past the hash, split or embedded; the "
+        "store's revision does not move, so the keyword index is not rebuilt and readers do "
+        "not reload, and llama-index is not even imported. What is left is hashing the files, "
+        "importing and opening Chroma (~0.6 s) and checking it for vectors an interrupted run "
+        "left behind. |"
+    )
+
+    p50, p95 = _num(big.get("ask() warm p50")), _num(big.get("ask() warm p95"))
+    ret = _num(big.get("retrieval (hybrid) p50"))
+    f50 = big.get("ask() warm p50")
+    why = ""
+    if p50 is not None and ret is not None and f50 and f50.ref_value:
+        why = (
+            f"Retrieval is {ret / p50:.0%} of p50; the floor alone (query embed + Chroma) is "
+            f"{f50.ref_value:.1f} ms. See the scale table for growth with corpus size."
+        )
+    out.append(
+        f"| warm ask() p50 < 50 ms and p95 < 150 ms ({at}) | "
+        + _verdict(
+            None if p50 is None or p95 is None else p50 < 50 and p95 < 150,
+            f"p50 {p50:.1f} ms ({p50 / 50:.2f}× the bar), p95 {p95:.1f} ms ({p95 / 150:.2f}×)"
+            if p50 is not None and p95 is not None
+            else "",
+        )
+        + f" | {why} |"
+    )
+
+    cold = next((f for f in big.figures if f.name.startswith("cold newsdesk ask, wall (")), None)
+    cold_v = _num(cold)
+    out.append(
+        f"| cold `newsdesk ask` < 4 s ({big.n:,}) | "
+        + _verdict(
+            None if cold_v is None else cold_v < COLD_TARGET_S,
+            f"{cold_v:.2f} s ({cold_v / COLD_TARGET_S:.2f}× the bar; importing "
+            f"sentence-transformers alone takes {cold.ref_value:.2f} s)"  # type: ignore[union-attr]
+            if cold_v is not None
+            else "",
+        )
+        + " | Queries embed with the ONNX copy of the model (onnxruntime + tokenizers) and go "
+        "to Chroma and bm25s directly, so the CLI imports neither torch and "
+        "sentence-transformers nor llama-index (~1 s); the BM25 index is loaded memory-mapped "
+        "from the indexer's save instead of being rebuilt. |"
+    )
+
+    mem = _num(big.get("peak RSS while querying"))
+    out.append(
+        f"| < 1.5 GB peak while querying ({at}) | "
+        + _verdict(
+            None if mem is None else mem < MEMORY_TARGET_MB,
+            f"{mem:,.0f} MB ({mem / MEMORY_TARGET_MB:.2f}× the bar)" if mem is not None else "",
+        )
+        + " | A fresh process: Assistant load, warm(), 100 questions; peak by /usr/bin/time. |"
+    )
+    return out
+
+
+def write_results(path: Path, info: dict[str, str], tiers: list[Tier], argv: list[str]) -> None:
+    """Write the results as Markdown: targets, scale, then one table per tier."""
+    lines = [
+        "# newsdesk benchmark results",
+        "",
+        f"Written by `python -m bench.run {' '.join(argv)}`. Ratio = figure / reference. "
+        "The machine was shared with other work, so absolute figures are noisy; ratios were "
+        "measured in the same run and are the figures to compare.",
+        "",
+    ]
+    lines += [f"- **{k}**: {v}" for k, v in info.items()]
+    if any(t.cached for t in tiers):
+        lines += [
+            "- **embedding cache**: tiers marked so index with a caching embedder (vectors keyed "
+            "by sha256 of the chunk text, bench/cache/): a hit returns the stored vector, a miss "
+            "encodes for real and is stored. Their indexing figures are not encode-bound; "
+            "every other figure (ask, cold start, disk, memory, load) is measured as usual."
+        ]
+    lines += ["", "## Issue 5 targets", "", *target_rows(tiers)]
+    if len(tiers) > 1:
+        lines += ["", "## Scale", "", *scale_rows(tiers)]
+    lines += EXTRA_NOTES
+    for t in tiers:
+        lines += [
+            "",
+            f"## {t.n} articles" + (" (embedding cache in use)" if t.cached else ""),
+            "",
+            "| figure | value | reference | ref. value | ratio | note |",
+            "|---|---:|---|---:|---:|---|",
+        ]
+        for f in t.figures:
+            name = f.name.strip().replace("|", "/")
+            indent = "&nbsp;&nbsp;" * ((len(f.name) - len(f.name.lstrip())) // 2)
+            lines.append(
+                f"| {indent}{name} | {f.fmt(f.value)} {f.unit} | {f.reference} | "
+                f"{f.fmt(f.ref_value)} | {f.ratio} | {f.note} |"
+            )
+        if t.notes:
+            lines += ["", *[f"- {n}" for n in t.notes]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# Measured once by hand, outside this script (kept here so a regenerated RESULTS.md keeps it).
+EXTRA_NOTES: list[str] = [
+    "",
+    "## HNSW search depth (measured by hand, 2026-11-25, on the bench indexes built before the change)",
+    "",
+    "Chroma's HNSW defaults (ef_search 100, ef_construction 100, 16 neighbours) were compared "
+    "with exact search (numpy over every stored vector) for 200 generated questions per tier. "
+    "Recall = share of the exact top-k chunk ids the collection returned; query time is one "
+    "question at a time (Chroma only).",
+    "",
+    "| tier | ef_construction | ef_search | recall@5 | recall@24 | query |",
+    "|---|---:|---:|---:|---:|---:|",
+    "| 1,000 | 100 | 100 (default) | 0.961 | 0.935 | 1.6 ms |",
+    "| 1,000 | 100 | 400 | 0.993 | 0.991 | 1.5 ms |",
+    "| 10,000 | 100 | 100 (default) | 0.875 | 0.851 | 1.4 ms |",
+    "| 10,000 | 100 | 400 | 0.949 | 0.937 | 2.7 ms |",
+    "| 10,000 | 100 | 800 | 0.968 | 0.960 | 4.6 ms |",
+    "| 10,000 | 200 | 400 | 0.976 | 0.966 | |",
+    "",
+    "Writing the 60k vectors of the 10k tier alone (no documents or metadata) took 20.2 s with "
+    "ef_construction 100 and 28.8 s with 200 (32 neighbours: 35.1 s, no better at top-5). "
+    "newsdesk now creates collections with ef_construction 200 and ef_search 400 "
+    "(`NEWSDESK_HNSW_EF_*`); an index built before keeps its graph but gets the search depth "
+    "on its next `newsdesk index`. The canonical pipeline keeps Chroma's defaults.",
+    "",
+    "## int8 ONNX encoder (measured by hand, 2026-11-25, 200-article tier)",
+    "",
+    "The ONNX copy of MiniLM that queries use (exported at index time) was quantized with "
+    "onnxruntime's `quantize_dynamic` (int8 weights) and compared, on the 200-article tier's "
+    "1,171 newsdesk chunks and 200 questions, with the torch model that built the index. "
+    "Nothing was installed into the project venv (onnxruntime.quantization ships with "
+    "onnxruntime). Encode rates are best of 3 interleaved rounds on 160 chunk texts, batch 8, "
+    "on the shared machine, so they are rough.",
+    "",
+    "| variant | encode rate vs torch | cosine to torch (mean / p5 / min) "
+    "| hit@5 | answer in top-5 chunks |",
+    "|---|---:|---|---:|---:|",
+    "| torch fp32 (today's indexer) | 1.00× | 1 | 0.815 | 0.815 |",
+    "| int8, every op, per-tensor | 0.84× | 0.946 / 0.931 / 0.891 | 0.755 | 0.755 |",
+    "| int8, MatMul only, per-channel | 1.47× (1.61× the fp32 ONNX) "
+    "| 0.993 / 0.990 / 0.982 | 0.800 | 0.800 |",
+    "",
+    "The per-channel MatMul-only variant keeps retrieval within 1.5 points (3 of 200 questions) "
+    "and encodes ~1.5× faster; indexing with it would need the chunks re-embedded with the "
+    "same int8 model used for queries. It does not close the 2× canonical target alone (that "
+    "needs ~5× at equal chunking), and the canonical pipeline's retrieval stays far below "
+    "either (0.32 answer-in-top-5 on the same tier).",
+]

@@ -1,0 +1,96 @@
+"""Retrieval quality section: hit@k of newsdesk's chunks against the canonical pipeline's, and
+how much of the exact nearest-neighbour top-k Chroma's HNSW graph finds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import Figure, Tier, chunk_texts, live_reader
+from index import shared_embedder
+
+QUESTIONS = 200
+
+
+def section_retrieval(t: Tier) -> None:
+    """hit@k of the article holding the answer, newsdesk's chunks vs the canonical chunks."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    print(f"[{t.n}] retrieval quality", flush=True)
+    qs = t.articles if len(t.articles) <= QUESTIONS else t.articles[:: len(t.articles) // QUESTIONS]
+    qs = qs[:QUESTIONS]
+    qvecs = shared_embedder(t.settings.embed_batch_size).embed([a.question for a in qs])
+
+    reader = live_reader(t)
+    articles = {c.article_id for c in reader.chunks.values()}
+    file_of = {aid: Path(reader.article(aid).path).name for aid in articles}
+    text_of = chunk_texts(t, reader)
+    settings = ChromaSettings(anonymized_telemetry=False)
+    # The reader's collection, on newsdesk's own client: a second client on the same path with
+    # other settings is refused.
+    nd_col = reader.collection
+    ca = chromadb.PersistentClient(str(t.root / "canonical_chroma"), settings=settings)
+    ca_col = ca.get_collection("canonical")
+
+    def score(col: Any, name_of: Callable[[dict[str, Any]], str]) -> dict[str, float]:
+        res = col.query(
+            query_embeddings=qvecs.tolist(), n_results=50, include=["metadatas", "documents"]
+        )
+        hit1 = hit5 = ans5 = art5 = 0
+        rr = 0.0
+        for a, ids, metas, docs in zip(
+            qs, res["ids"], res["metadatas"], res["documents"], strict=True
+        ):
+            docs = [d if d is not None else text_of[i] for i, d in zip(ids, docs, strict=True)]
+            names = [name_of(m) for m in metas]
+            hit1 += names[:1] == [a.filename]
+            hit5 += a.filename in names[:5]
+            ans5 += any(
+                n == a.filename and a.answer in " ".join(d.split())
+                for n, d in zip(names[:5], docs[:5], strict=True)
+            )
+            distinct = list(dict.fromkeys(names))
+            art5 += a.filename in distinct[:5]
+            rr += 1 / (distinct.index(a.filename) + 1) if a.filename in distinct else 0.0
+        n = len(qs)
+        return {
+            "hit@1 (chunks)": hit1 / n,
+            "hit@5 (chunks)": hit5 / n,
+            "answer in top-5 chunks": ans5 / n,
+            "hit@5 (distinct articles)": art5 / n,
+            "MRR (distinct articles, top 50 chunks)": rr / n,
+        }
+
+    ours = score(nd_col, lambda m: file_of.get(m["article_id"], "?"))
+    theirs = score(ca_col, lambda m: m.get("file_name", "?"))
+    for key in ours:
+        t.add(Figure(f"newsdesk {key}", ours[key], "", "canonical", theirs[key]))
+    # How much of the exact nearest-neighbour top-k the HNSW graph finds (newsdesk sets
+    # ef_search/ef_construction, see index/settings.py; Chroma's defaults found 88% at 10k).
+    every = nd_col.get(include=["embeddings"])
+    ids = np.array(every["ids"])
+    exact = np.argsort(-(qvecs @ np.asarray(every["embeddings"], dtype=np.float32).T), axis=1)
+    hnsw = nd_col.configuration_json["hnsw"]
+    for k in (5, 24):
+        got = nd_col.query(query_embeddings=qvecs.tolist(), n_results=k, include=[])["ids"]
+        recall = np.mean(
+            [len(set(g) & set(ids[e[:k]])) / k for g, e in zip(got, exact, strict=True)]
+        )
+        t.add(
+            Figure(
+                f"newsdesk dense recall@{k} vs exact search",
+                float(recall),
+                note=f"HNSW ef_search {hnsw['ef_search']}, ef_construction "
+                f"{hnsw['ef_construction']}, max_neighbors {hnsw['max_neighbors']}",
+            )
+        )
+    t.note(
+        f"retrieval: {len(qs)} questions, one per article, each answered by a single generated "
+        "sentence placed at a random position; same query vector, Chroma cosine query on each "
+        "collection; 'answer in top-5 chunks' needs a top-5 chunk of the right article that "
+        "contains the answer words."
+    )
