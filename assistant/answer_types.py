@@ -17,7 +17,7 @@ from assistant.text import stopwords
 
 # Labels of en_core_web_sm (OntoNotes); "NONE": the answer was not a named entity.
 NONE = "NONE"
-_DATA = Path(__file__).with_name("data") / "answer_types.json"
+TYPES_FILE = Path(__file__).with_name("data") / "answer_types.json"
 # A cue seen fewer times than this in training says too little on its own.
 MIN_SUPPORT = 4
 
@@ -76,7 +76,7 @@ def question_cues(question: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, float]]:
-    data = json.loads(_DATA.read_text(encoding="utf-8"))
+    data = json.loads(TYPES_FILE.read_text(encoding="utf-8"))
     return data["cues"]
 
 

@@ -159,7 +159,7 @@ def _norm(text: str) -> str:
     return text.translate(_QUOTES).casefold()
 
 
-def _contains(text: str, expected: str) -> bool:
+def contains(text: str, expected: str) -> bool:
     return any(_norm(alt.strip()) in _norm(text) for alt in expected.split("|"))
 
 
@@ -178,8 +178,8 @@ def evaluate(assistant: Assistant, cases: list[Case]) -> Report:
         first = answer.text.split("\n", 1)[0]
         direct = False
         if case.answerable:
-            correct = answer.answered and all(_contains(shown, e) for e in case.expect)
-            direct = answer.answered and all(_contains(first, e) for e in case.expect)
+            correct = answer.answered and all(contains(shown, e) for e in case.expect)
+            direct = answer.answered and all(contains(first, e) for e in case.expect)
         else:
             correct = not answer.answered
         results.append(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.evidence import Evidence
 
-_DATA = Path(__file__).with_name("data") / "sentence_ranker.json"
+MODEL_FILE = Path(__file__).with_name("data") / "sentence_ranker.json"
 # A sentence-level MiniLM similarity was tried: +4 points of hit@3 on the tuning part, but
 # embedding ~75 sentences a question took ~0.6 s on this CPU; the chunk's similarity stands in.
 FEATURES = (
@@ -60,7 +60,7 @@ class RankerModel:
 
 
 @lru_cache(maxsize=1)
-def load_model(path: Path = _DATA) -> RankerModel:
+def load_model(path: Path = MODEL_FILE) -> RankerModel:
     """The learned ranker."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:

@@ -16,7 +16,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from assistant.answer_types import _DATA, MIN_SUPPORT, NONE, question_cues
+from assistant.answer_types import MIN_SUPPORT, NONE, TYPES_FILE, question_cues
 from index import set_offline_env, shared_tagger
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news-train" / "questions.jsonl"
@@ -66,8 +66,8 @@ def main(argv: list[str]) -> None:
         entry: dict[str, float] = {"_n": n}
         entry.update({label: round(k / n, 4) for label, k in c.most_common()})
         cues[cue] = entry
-    _DATA.parent.mkdir(exist_ok=True)
-    _DATA.write_text(
+    TYPES_FILE.parent.mkdir(exist_ok=True)
+    TYPES_FILE.write_text(
         json.dumps(
             {
                 "_source": (
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> None:
         + "\n",
         encoding="utf-8",
     )
-    print(f"{len(rows)} questions, {len(cues)} cues -> {_DATA}")
+    print(f"{len(rows)} questions, {len(cues)} cues -> {TYPES_FILE}")
     for cue in ("who", "when", "how many", "how much", "which:country", "which:company", "what"):
         if cue in cues:
             top = sorted(

@@ -23,9 +23,9 @@ import numpy as np
 
 from assistant import Assistant
 from assistant.answer_types import NONE, asked_parts
-from assistant.evaluation import _contains
+from assistant.evaluation import contains
 from assistant.question import analyse
-from assistant.ranking import _DATA, FEATURES, RankerModel, rank
+from assistant.ranking import FEATURES, MODEL_FILE, RankerModel, rank
 from assistant.voting import vote
 from bench.eval_news import DEV, WORK, ensure_index, held_out, load_dev
 from index import set_offline_env
@@ -71,7 +71,7 @@ def near_misses(assistant: Assistant, dev: Path, cases):
 
 
 def _label(case, ev) -> int:
-    return int(case.answerable and all(_contains(ev.text, e) for e in case.expect))
+    return int(case.answerable and all(contains(ev.text, e) for e in case.expect))
 
 
 def fit(data) -> RankerModel:
@@ -139,7 +139,7 @@ def choose_lead_share(data, model: RankerModel) -> float:
         if picks:
             p = picks[0]
             shown = p.time.label if p.time is not None and p.time.resolved else p.text
-            right = all(_contains(shown, e) for e in case.expect)
+            right = all(contains(shown, e) for e in case.expect)
             tops.append((p.share, right))
     # A wrong bold answer misleads more than a quoted sentence: the lowest share at which
     # leads are right at least LEAD_PRECISION of the time.
@@ -208,7 +208,7 @@ def main() -> None:
     model = fit(data + misses)
     model = replace(model, decline_below=choose_threshold(data, misses, model))
     model = replace(model, lead_share=choose_lead_share(data, model))
-    _DATA.write_text(
+    MODEL_FILE.write_text(
         json.dumps(
             {
                 "_source": (
@@ -228,7 +228,7 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
-    print(f"wrote {_DATA}")
+    print(f"wrote {MODEL_FILE}")
 
 
 if __name__ == "__main__":
