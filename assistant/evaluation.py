@@ -160,6 +160,7 @@ def _norm(text: str) -> str:
 
 
 def contains(text: str, expected: str) -> bool:
+    """Whether text holds the expected answer ("a|b": either one), as _norm normalises both."""
     return any(_norm(alt.strip()) in _norm(text) for alt in expected.split("|"))
 
 
