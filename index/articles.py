@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +26,8 @@ class RawArticle:
     article_id: str | None = None
     # Where inside the file it came from (line of a .jsonl, item of a .json list).
     locator: str = ""
+    # For formats with fixed pages (PDF): the offset in text where page 1, 2, ... begins.
+    page_starts: list[int] | None = None
 
 
 @dataclass
@@ -42,11 +45,21 @@ class Article:
     path: str
     content_hash: str
     sentences: list[tuple[int, int]]
+    # (offset in text, page number) where each page begins, for formats with fixed pages (PDF);
+    # None for the others.
+    pages: list[tuple[int, int]] | None = None
 
     def sentence_text(self, i: int) -> str:
         """The verbatim text of sentence i."""
         start, end = self.sentences[i]
         return self.text[start:end]
+
+    def page_at(self, offset: int) -> int | None:
+        """The page number the character at offset is on, or None where there are no pages."""
+        if not self.pages:
+            return None
+        i = bisect.bisect_right(self.pages, offset, key=lambda p: p[0]) - 1
+        return self.pages[max(i, 0)][1]
 
 
 @dataclass

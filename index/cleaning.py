@@ -73,6 +73,35 @@ def _key(paragraph: str) -> str:
 def clean_text(text: str) -> str:
     """Return the article body without furniture or repeated paragraphs, paragraphs split by blank lines."""
     paragraphs = [p for block in _blocks(text) for p in _paragraphs(block)]
+    return "\n\n".join(paragraphs[i] for i in _kept(paragraphs))
+
+
+def clean_pages(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """clean_text of the pages joined, and (offset in it, page number from 1) of each page that
+    kept a paragraph."""
+    # Pages joined by a blank line give the same paragraphs as each page on its own, so the
+    # clean text is exactly clean_text("\n\n".join(pages)); only the page of each is kept.
+    tagged = [
+        (number, p)
+        for number, page in enumerate(pages, start=1)
+        for block in _blocks(page)
+        for p in _paragraphs(block)
+    ]
+    paragraphs = [p for _, p in tagged]
+    kept: list[str] = []
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for i in _kept(paragraphs):
+        number = tagged[i][0]
+        if not starts or starts[-1][1] != number:
+            starts.append((offset, number))
+        kept.append(paragraphs[i])
+        offset += len(paragraphs[i]) + 2
+    return "\n\n".join(kept), starts
+
+
+def _kept(paragraphs: list[str]) -> list[int]:
+    """Indexes of the paragraphs that stay: not furniture, not a repeat of an earlier one."""
     # Furniture such as "Most Popular" ends the body only near the end, and only when what
     # follows it is not prose: a "Read more:" link line mid-story is followed by more of the
     # story, which must not be lost.
@@ -80,14 +109,14 @@ def clean_text(text: str) -> str:
     for i in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 12), -1):
         if _FURNITURE_END.match(paragraphs[i]) and not any(map(_prose, paragraphs[i + 1 : cut])):
             cut = i
-    kept: list[str] = []
+    kept: list[int] = []
     seen: set[str] = set()
-    for paragraph in paragraphs[:cut]:
+    for i, paragraph in enumerate(paragraphs[:cut]):
         if _FURNITURE_LINE.match(paragraph):
             continue
         key = _key(paragraph)
         if not key or key in seen:
             continue
         seen.add(key)
-        kept.append(paragraph)
-    return "\n\n".join(kept)
+        kept.append(i)
+    return kept

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, path TEXT NOT NULL, locator TEXT NOT NULL DEFAULT '',
     content_hash TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, published TEXT,
     date_inferred INTEGER NOT NULL, source TEXT, url TEXT, authors TEXT NOT NULL,
-    sentences TEXT NOT NULL, indexed_at TEXT NOT NULL);
+    sentences TEXT NOT NULL, indexed_at TEXT NOT NULL, pages TEXT);
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, start INTEGER NOT NULL,
@@ -52,6 +52,7 @@ class ArticleDB:
             self.conn = sqlite3.connect(path, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.executescript(SCHEMA)
+            _migrate(self.conn)
         self.conn.row_factory = sqlite3.Row
 
     def close(self) -> None:
@@ -189,7 +190,9 @@ class ArticleDB:
             for article, chunks, locator in add:
                 self.conn.execute("DELETE FROM chunks WHERE article_id=?", (article.article_id,))
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO articles (article_id, path, locator, content_hash, "
+                    "title, text, published, date_inferred, source, url, authors, sentences, "
+                    "indexed_at, pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         article.article_id,
                         article.path,
@@ -204,6 +207,7 @@ class ArticleDB:
                         json.dumps(article.authors),
                         json.dumps(article.sentences),
                         stamp,
+                        json.dumps(article.pages) if article.pages is not None else None,
                     ),
                 )
                 self.conn.executemany(
@@ -238,7 +242,19 @@ class ArticleDB:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns newer builds write to a store made before them."""
+    # CREATE TABLE IF NOT EXISTS leaves an older table as it was, without the new columns.
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+    if "pages" not in columns:
+        with conn:
+            conn.execute("ALTER TABLE articles ADD COLUMN pages TEXT")
+
+
 def _row_to_article(row: sqlite3.Row) -> Article:
+    # A store opened read-only is not migrated: one made before pages were kept has no column.
+    # (`in row` would look among a Row's values, not its column names.)
+    pages = row["pages"] if "pages" in row.keys() else None  # noqa: SIM118
     return Article(
         article_id=row["article_id"],
         title=row["title"],
@@ -251,4 +267,5 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         path=row["path"],
         content_hash=row["content_hash"],
         sentences=[tuple(s) for s in json.loads(row["sentences"])],
+        pages=[tuple(p) for p in json.loads(pages)] if pages else None,
     )
