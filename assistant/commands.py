@@ -84,7 +84,8 @@ def format_sources(answer: Answer) -> str:
             date = c.published or render("cli", "undated")
             if c.published and c.date_inferred:
                 date += render("cli", "inferred")
-            where = ", ".join(x for x in (c.source, date, c.url) if x)
+            page = render("cli", "page", page=c.page) if c.page is not None else None
+            where = ", ".join(x for x in (c.source, date, page, c.url) if x)
             lines.append(render("cli", "source_line", n=c.n, title=c.title, where=where))
             lines.append(render("cli", "quote_line", quote=c.quote, start=c.start, end=c.end))
     if answer.related:

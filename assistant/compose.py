@@ -72,6 +72,7 @@ def citation(n: int, ev: Evidence) -> Citation:
         date_inferred=art.date_inferred,
         context=art.text[p_start:p_end],
         context_start=p_start,
+        page=art.page_at(start),
     )
 
 

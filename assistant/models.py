@@ -23,6 +23,8 @@ class Citation:
     # The paragraph around the quote, for showing it in context; quote = context[ctx_start:...].
     context: str = ""
     context_start: int = 0
+    # The page the quote starts on, for formats with fixed pages (PDF); None for the others.
+    page: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""

@@ -81,7 +81,13 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
-def _meta(source: str | None, published: str | None, inferred: bool, url: str | None) -> str:
+def _meta(
+    source: str | None,
+    published: str | None,
+    inferred: bool,
+    url: str | None,
+    page: int | None = None,
+) -> str:
     w = words()
     bits = []
     if source:
@@ -90,6 +96,8 @@ def _meta(source: str | None, published: str | None, inferred: bool, url: str | 
     if published and inferred:
         date += f" <span class='inferred'>{w['inferred']}</span>"
     bits.append(date)
+    if page is not None:
+        bits.append(f"<span class='page'>{inert(w['page'].format(page=page))}</span>")
     safe = _safe_url(url)
     if safe:
         bits.append(
@@ -113,7 +121,7 @@ def _citation(c: Citation) -> str:
     return (
         f'<div class="src" id="src-{c.n}"><div class="src-title"><span class="n">[{c.n}]</span> '
         f"{inert(c.title)}</div>"
-        f'<div class="src-meta">{_meta(c.source, c.published, c.date_inferred, c.url)}</div>'
+        f'<div class="src-meta">{_meta(c.source, c.published, c.date_inferred, c.url, c.page)}</div>'
         f'<p class="src-text">{body}</p></div>'
     )
 
