@@ -11,6 +11,7 @@ parser to, `settings_of(args)` gives the settings a parsed command line asks for
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import date
 from importlib.metadata import entry_points
@@ -30,7 +31,7 @@ from index.plugins import COMMANDS
 class SharedOptions(NamedTuple):
     """Parent parsers of the options more than one subcommand takes (argparse `parents=`)."""
 
-    index_dir: argparse.ArgumentParser  # --index-dir
+    index_dir: argparse.ArgumentParser  # --index-dir, --verbose
     json: argparse.ArgumentParser  # --json
     filters: argparse.ArgumentParser  # --since, --until, --source, --as-of
 
@@ -50,6 +51,13 @@ def shared_options() -> SharedOptions:
         "--index-dir",
         metavar="DIR",
         help="index location (default $NEWSDESK_INDEX_DIR, else ./data/index)",
+    )
+    # Every command takes it, so it rides with --index-dir (ui's hook takes that parent too).
+    index_dir.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the libraries' own log lines (bm25s, chromadb, httpx ...)",
     )
 
     as_json = argparse.ArgumentParser(add_help=False)
@@ -79,11 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     store = [shared.index_dir, shared.json]
 
     p = sub.add_parser("index", parents=store, help="index article files (default: seeds/)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders (recursive) or URLs")
     p.add_argument("--rebuild", action="store_true", help="build afresh, switch when complete")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("status", parents=store, help="show what the index holds")
+    p = sub.add_parser("status", parents=store, help="show what the index holds and if it is whole")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="check deeper: SQLite's full integrity check and every chunk's vector by id",
+    )
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
@@ -110,12 +123,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_logging(verbose: bool) -> None:
+    """Keep the libraries' log lines off the terminal unless --verbose asks for them.
+
+    bm25s sets its logger to DEBUG, and any library's logging.warning() installs a root
+    handler, after which those lines reach stderr; one handler that lets through only what
+    --verbose asks for stops them all.
+    """
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logging.basicConfig(
+        handlers=[handler], level=logging.INFO if verbose else logging.WARNING, force=True
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the newsdesk command line."""
     from index import IndexBusyError, IndexMissingError, StoreError, set_offline_env
 
     set_offline_env()
     args = build_parser().parse_args(argv)
+    quiet_logging(getattr(args, "verbose", False))
     try:
         return args.func(args)
     except IndexMissingError:

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from assistant.models import Answer, QuestionError
 from assistant.settings import NewsdeskSettings
@@ -47,24 +48,40 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print what the index holds."""
-    from index import index_status
+    """Print what the index holds and whether it is whole; exit 1 if it is not."""
+    from index import StoreError, index_status
+    from index.health import check
 
-    status = index_status(settings_of(args))
+    settings = settings_of(args)
+    health = check(settings, deep=args.check)
+    try:
+        status: dict[str, Any] | None = index_status(settings)
+    except StoreError:
+        status = None  # the damage is among the findings
     if args.json:
-        print(json.dumps(status, indent=2))
-        return 0
-    print(f"index:    {status['index_dir']} ({status['backend']}, {status['collection']})")
-    print(f"articles: {status['articles']}")
-    print(f"chunks:   {status['chunks']}")
-    print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
-    print(f"sources:  {', '.join(status['sources']) or '-'}")
-    print(f"model:    {status['model']}")
-    print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
-    for a in status["articles_list"]:
-        flag = " (inferred)" if a["date_inferred"] else ""
-        print(f"  - {a['published'] or 'undated'}{flag}  {a['title']}")
-    return 0
+        print(json.dumps({**(status or {}), "health": health.to_dict()}, indent=2))
+        return 0 if health.healthy else EXIT_ERROR
+    if status is not None:
+        print(f"index:    {status['index_dir']} ({status['backend']}, {status['collection']})")
+        print(f"articles: {status['articles']}")
+        print(f"chunks:   {status['chunks']}")
+        print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
+        print(f"sources:  {', '.join(status['sources']) or '-'}")
+        print(f"model:    {status['model']}")
+        print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
+        for a in status["articles_list"]:
+            flag = " (inferred)" if a["date_inferred"] else ""
+            print(f"  - {a['published'] or 'undated'}{flag}  {a['title']}")
+    checked = ", ".join(health.checked)
+    if health.healthy:
+        print(f"health:   healthy ({checked}; {health.seconds:.1f} s)")
+    else:
+        print(f"health:   NOT healthy ({checked}; {health.seconds:.1f} s)")
+        for finding in health.findings:
+            print(f"  - {finding.what}. To fix it: {finding.fix}")
+    for note in health.notes:
+        print(f"  note: {note}")
+    return 0 if health.healthy else EXIT_ERROR
 
 
 # --- ask, eval -----------------------------------------------------------------------------
@@ -125,6 +142,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"newsdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     assert answer is not None
+    gap = assistant.reader.missing_vectors
+    if gap:
+        # It still answers, from keywords alone for those chunks: say so, and how to mend it.
+        total = len(assistant.reader.chunks)
+        print(render("errors", "missing_vectors", missing=gap, total=total), file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     elif streamed and streamed.strip() == answer.text.strip():

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import StoreError
-from index.layout import BUILDS, Pointer, remove_build
-from index.store import ArticleDB
+from index.layout import BUILDS, Pointer, builds, remove_build
 
 
 def present_ids(collection: Any, ids: list[str]) -> set[str]:
@@ -43,21 +42,39 @@ def check_free_space(index_dir: Path, chunks: int) -> None:
 
 
 def write_failure(index_dir: Path, exc: BaseException) -> str:
-    """Say why an indexing run stopped, and that the live index was left as it was."""
+    """Say why an indexing run stopped, and what state the live index was left in."""
+    from index.errors import IndexDamagedError, IndexMissingError
+    from index.health import live_pointer, open_live_store
+
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return (
-        f"indexing stopped: cannot write to {index_dir}: {reason}. "
-        "The previous index is unchanged and still answers questions."
-    )
+    line = f"indexing stopped: cannot write to {index_dir}: {reason}."
+    try:
+        open_live_store(index_dir, live_pointer(index_dir)).close()
+    except IndexMissingError:
+        return line + " Nothing was indexed."
+    except (IndexDamagedError, OSError) as damage:
+        return f"{line} The live index is damaged too: {damage}"
+    return line + " The previous index is unchanged and still answers questions."
 
 
-def drop_orphans(collection: Any, db: ArticleDB) -> None:
-    """Delete vectors that no store row vouches for (left by an interrupted run)."""
-    known = db.chunk_ids()
-    ids = collection.get(include=[])["ids"]
-    orphans = [i for i in ids if i not in known]
-    for i in range(0, len(orphans), 1000):
-        collection.delete(ids=orphans[i : i + 1000])
+def recover_pointer(index_dir: Path, prefix: str) -> Pointer | None:
+    """The newest build whose article store is whole, to point at again when the pointer file
+    is unreadable; None if there is none (the next run builds afresh)."""
+    from index.health import open_live_store
+
+    for build in sorted(builds(index_dir), reverse=True):
+        pointer = Pointer(build, f"{prefix}_{build}")
+        try:
+            db = open_live_store(index_dir, pointer)
+        except StoreError:
+            continue
+        try:
+            # Only a build that was completed says which build it is (a rebuild writes it last).
+            if db.meta().get("build") == build:
+                return pointer
+        finally:
+            db.close()
+    return None
 
 
 def remove_stale_builds(index_dir: Path, client: Any, live: Pointer, shared: bool) -> None:

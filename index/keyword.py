@@ -129,6 +129,11 @@ def _saved_for(path: Path, revision: int, chunk_ids: Sequence[str]) -> bool:
     return meta == {"revision": revision, "chunks": len(chunk_ids), "ids": _digest(chunk_ids)}
 
 
+def is_saved(build_path: Path, revision: int, chunk_ids: Sequence[str]) -> bool:
+    """Whether a save for exactly this revision and these chunks is in the build folder."""
+    return _saved_for(build_path / FOLDER / f"r{revision}", revision, chunk_ids)
+
+
 def load(build_path: Path, revision: int, chunk_ids: Sequence[str]) -> KeywordIndex | None:
     """The saved index for exactly this revision and chunk order, or None."""
     path = build_path / FOLDER / f"r{revision}"

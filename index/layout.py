@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.errors import IndexBusyError, StoreError
+from index.errors import FIX_REINDEX, IndexBusyError, IndexDamagedError, StoreError
 
 POINTER = "current.json"
 BUILDS = "builds"
@@ -53,12 +53,20 @@ class Pointer:
 
 
 def read_pointer(index_dir: Path) -> Pointer | None:
-    """The live build of an index dir, or None where nothing was ever built."""
+    """The live build of an index dir, or None where nothing was ever built.
+
+    Raises IndexDamagedError when the pointer file is there but unreadable.
+    """
     path = index_dir / POINTER
     if not path.is_file():
         return None
-    data = json.loads(path.read_text())
-    return Pointer(data["build"], data["collection"])
+    try:
+        data = json.loads(path.read_text())
+        return Pointer(str(data["build"]), str(data["collection"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexDamagedError(
+            f"the index pointer {path} is unreadable ({type(exc).__name__})", FIX_REINDEX
+        ) from exc
 
 
 def write_pointer(index_dir: Path, pointer: Pointer) -> None:

@@ -13,17 +13,19 @@ from typing import TYPE_CHECKING, Any
 from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, day_number
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
-from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, shared_embedder
+from index.embedding import Embedder, model_dir, shared_embedder
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
-from index.errors import StoreError
+from index.errors import FIX_REBUILD, IndexDamagedError, StoreError
+from index.health import MODEL_STAMP, open_live_store
 from index.housekeeping import (
     check_free_space,
-    drop_orphans,
     present_ids,
+    recover_pointer,
     remove_stale_builds,
     write_failure,
 )
 from index.layout import (
+    Pointer,
     index_lock,
     new_pointer,
     now_iso,
@@ -140,7 +142,7 @@ class Indexer:
         roots = list(paths) if paths else [DEFAULT_SEEDS]
         with index_lock(index_dir):
             client = chroma_client(self.settings)
-            live = read_pointer(index_dir)
+            live = self._live_build(report, rebuild)
             fresh = rebuild or live is None
             pointer = new_pointer(self.settings.collection_prefix) if fresh else live
             assert pointer is not None
@@ -150,11 +152,14 @@ class Indexer:
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
                 self._tag_missing(db, report)
                 if not fresh:
-                    # Leftovers of an interrupted run that this run did not adopt.
-                    drop_orphans(collection, db)
-                db.replace_articles(
-                    [], [], {}, {"model": f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"}
-                )
+                    # Vectors lost (a deleted chroma/ folder, an emptied collection) come back
+                    # from the store's chunks; leftovers of an interrupted run go.
+                    self._reconcile(db, collection, report, progress, on_progress)
+                changed = fresh or report.added or report.updated or report.removed
+                ids = sorted(db.chunk_ids())
+                if not changed and not keyword.is_saved(db.path.parent, db.revision(), ids):
+                    report.repaired.append("keyword index rebuilt")
+                db.replace_articles([], [], {}, {"model": MODEL_STAMP})
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
                 report.chunks = db.stats()["chunks"]
@@ -172,6 +177,80 @@ class Indexer:
             export_onnx(self.settings.model_cache_dir)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _live_build(self, report: IndexReport, rebuild: bool) -> Pointer | None:
+        """The live build to update, checked first: a damaged store is refused (only a rebuild
+        from the article files can restore it), an unreadable pointer is re-pointed."""
+        index_dir = self.settings.index_dir
+        try:
+            live = read_pointer(index_dir)
+        except IndexDamagedError:
+            live = recover_pointer(index_dir, self.settings.collection_prefix)
+            if live is not None:
+                write_pointer(index_dir, live)
+                report.repaired.append(f"index pointer restored (build {live.build})")
+            return live
+        if live is None or rebuild:
+            return live
+        db = open_live_store(index_dir, live)
+        try:
+            model = db.meta().get("model")
+        finally:
+            db.close()
+        if model and model != MODEL_STAMP:
+            raise IndexDamagedError(
+                f"the index was embedded with {model}; this newsdesk embeds with {MODEL_STAMP}",
+                FIX_REBUILD,
+            )
+        return live
+
+    def _reconcile(
+        self,
+        db: ArticleDB,
+        collection: Collection,
+        report: IndexReport,
+        progress: bool | None,
+        on_progress: ProgressFn | None,
+    ) -> None:
+        """Make the collection hold exactly the store's chunks: re-embed the missing ones from
+        the store's own text (no article is read again), delete the ones no row vouches for."""
+        known = db.chunk_ids()
+        present = set(collection.get(include=[])["ids"])
+        orphans = sorted(present - known)
+        for i in range(0, len(orphans), 1000):
+            collection.delete(ids=orphans[i : i + 1000])
+        missing = known - present
+        if not missing:
+            return
+        articles: dict[str, tuple[Article, list[Chunk], str]] = {}
+        for row in db.chunk_rows(with_text=True):
+            if row["chunk_id"] not in missing:
+                continue
+            aid = row["article_id"]
+            if aid not in articles:
+                article = db.article(aid)
+                if article is None:
+                    continue
+                articles[aid] = (article, [], "")
+            articles[aid][1].append(
+                Chunk(
+                    row["chunk_id"],
+                    aid,
+                    row["text"],
+                    row["start"],
+                    row["end"],
+                    row["first_sentence"],
+                    row["last_sentence"],
+                )
+            )
+        pending = list(articles.values())
+        total = sum(len(cs) for _, cs, _ in pending)
+        if not self.settings.uses_server:
+            check_free_space(self.settings.index_dir, total)
+        self._embed_and_add(collection, pending, set(), total, progress, on_progress, report)
+        report.repaired.append(
+            f"{total} missing vectors re-embedded from the article store (no article re-read)"
+        )
 
     def _update(
         self,

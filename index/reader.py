@@ -3,9 +3,12 @@ vectors (Chroma) and keywords (BM25). A reader is a consistent view, reloaded on
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -14,8 +17,9 @@ import numpy as np
 
 from index.articles import Article, day_number
 from index.entities import Entity
-from index.errors import IndexMissingError
-from index.layout import Pointer, read_pointer, store_path
+from index.errors import FIX_REBUILD, FIX_REINDEX, IndexDamagedError
+from index.health import live_collection, live_pointer, open_live_store
+from index.layout import Pointer
 from index.settings import IndexSettings
 from index.store import ArticleDB
 from index.vectors import chroma_client
@@ -79,13 +83,12 @@ class IndexReader:
         self._db: ArticleDB | None = None
         # A connection outside the snapshot's transaction, to see an indexer's new revision.
         self._probe: ArticleDB | None = None
+        self.missing_vectors = 0
 
     # -- loading -------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         """Reload if the live build or its revision changed since the last look."""
-        pointer = read_pointer(self.settings.index_dir)
-        if pointer is None:
-            raise IndexMissingError(f"no index in {self.settings.index_dir}")
+        pointer = live_pointer(self.settings.index_dir)
         with self._lock:
             same = pointer == self._pointer and self._probe is not None
             if not force and same and self._probe.revision() == self._revision:
@@ -102,16 +105,20 @@ class IndexReader:
     def _load(self, pointer: Pointer) -> None:
         from index import keyword
 
-        path = store_path(self.settings.index_dir, pointer.build)
-        if not path.is_file():
-            raise IndexMissingError(f"no article store at {path}")
-        db = ArticleDB(path, readonly=True)
-        # One read transaction for the life of this load: articles read later, on demand, come
-        # from the same committed state as the chunks, even if an indexer commits in between.
-        db.conn.execute("BEGIN")
-        revision = db.revision()
+        db = open_live_store(self.settings.index_dir, pointer, pragma=None)
+        path = db.path
+        try:
+            # One read transaction for the life of this load: articles read later, on demand,
+            # come from the same committed state as the chunks, even if an indexer commits.
+            db.conn.execute("BEGIN")
+            revision = db.revision()
+            rows = db.chunk_rows(with_text=False)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise IndexDamagedError(
+                f"the article store {path} is damaged ({exc})", FIX_REBUILD
+            ) from exc
         probe = ArticleDB(path, readonly=True)
-        rows = db.chunk_rows(with_text=False)
         chunks: dict[str, ChunkInfo] = {}
         for r in rows:
             info = ChunkInfo(
@@ -125,9 +132,15 @@ class IndexReader:
                 r["source"],
             )
             chunks[info.chunk_id] = info
-        collection = chroma_client(self.settings, for_reading=True).get_collection(
-            pointer.collection, embedding_function=None
-        )
+        collection = live_collection(chroma_client(self.settings, for_reading=True), pointer)
+        # Chunks whose vectors are gone are found by keywords only; the CLI warns about them.
+        self.missing_vectors = max(0, len(chunks) - collection.count())
+        if chunks and self.missing_vectors == len(chunks):
+            raise IndexDamagedError(
+                f"the vectors of the live build are gone (Chroma collection "
+                f"{pointer.collection} is empty)",
+                FIX_REINDEX,
+            )
         bm25 = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
         doc_freq = bm25.doc_freq() if bm25 is not None else {}
         order = list(chunks)
@@ -159,7 +172,7 @@ class IndexReader:
         art = self._articles.get(article_id)
         if art is None:
             assert self._db is not None
-            with self._lock:
+            with self._lock, self._damage_explained():
                 art = self._db.article(article_id)
             if art is None:
                 raise KeyError(article_id)
@@ -170,9 +183,20 @@ class IndexReader:
         """The named entities the indexer stored for an article (None: never tagged)."""
         if article_id not in self._entities:
             assert self._db is not None
-            with self._lock:
+            with self._lock, self._damage_explained():
                 self._entities[article_id] = self._db.entities(article_id)
         return self._entities[article_id]
+
+    @contextlib.contextmanager
+    def _damage_explained(self) -> Iterator[None]:
+        """A store that breaks under a question is reported as damage, not as a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            path = self._db.path if self._db else self.settings.index_dir
+            raise IndexDamagedError(
+                f"the article store {path} is damaged ({exc})", FIX_REBUILD
+            ) from exc
 
     def rarity(self, stem: str) -> float:
         """How much a word tells apart passages: 0.5 for one in every chunk, 1.5 for the rarest.

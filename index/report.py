@@ -24,6 +24,8 @@ class IndexReport:
     # Articles indexed earlier whose named entities this run added (no re-embedding).
     tagged: int = 0
     tag_seconds: float = 0.0
+    # What this run found broken and repaired ("12 missing vectors re-embedded ...").
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -39,7 +41,9 @@ class IndexReport:
         )
         if self.tagged:
             line += f" · entities added to {self.tagged} earlier articles"
-        if self.embedded == 0 and not self.rebuilt:
+        if self.repaired:
+            line += " · repaired: " + "; ".join(self.repaired)
+        if self.embedded == 0 and not self.rebuilt and not self.repaired:
             line += (
                 " · nothing changed, nothing embedded"
                 if not (self.removed or self.updated or self.added or self.tagged)
@@ -60,4 +64,5 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "tagged": self.tagged,
             "tag_seconds": round(self.tag_seconds, 3),
+            "repaired": self.repaired,
         }

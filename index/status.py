@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from index.errors import IndexMissingError
-from index.layout import read_pointer, store_path
+from index.errors import FIX_REBUILD, IndexDamagedError
+from index.health import live_pointer, open_live_store
 from index.settings import IndexSettings
-from index.store import ArticleDB
 
 
 def index_status(settings: IndexSettings) -> dict[str, Any]:
     """What the live index holds: counts, date range, model, build times."""
-    pointer = read_pointer(settings.index_dir)
-    if pointer is None:
-        raise IndexMissingError(f"no index in {settings.index_dir}")
-    db = ArticleDB(store_path(settings.index_dir, pointer.build), readonly=True)
+    pointer = live_pointer(settings.index_dir)
+    db = open_live_store(settings.index_dir, pointer)
     try:
         meta = db.meta()
         stats = db.stats()
@@ -32,6 +30,10 @@ def index_status(settings: IndexSettings) -> dict[str, Any]:
             if stats["articles"] <= 20
             else []
         )
+    except sqlite3.DatabaseError as exc:
+        raise IndexDamagedError(
+            f"the article store {db.path} is damaged ({exc})", FIX_REBUILD
+        ) from exc
     finally:
         db.close()
     return {

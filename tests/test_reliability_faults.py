@@ -4,6 +4,7 @@ and indexers killed with SIGKILL at random points."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pty
 import random
@@ -35,6 +36,7 @@ from assistant.retrieval import Query, hybrid
 from index import Filters, Indexer, IndexReader, StoreError
 from index.layout import builds, read_pointer
 from index.vectors import chroma_client
+from ui.app import ChatApp
 
 KURSK = "Who visited Kursk and when?"
 
@@ -80,8 +82,14 @@ def test_read_only_index_dir_still_answers_and_refuses_writes(
         assert out.returncode == 1
         assert "cannot write to the index dir" in out.stderr
         assert "Traceback" not in out.stderr
-        status = run_cli("status", "--index-dir", str(view))
+        status = run_cli("status", "--check", "--index-dir", str(view))
         assert status.returncode == 0 and "articles: 1" in status.stdout
+        assert "health:   healthy" in status.stdout
+        cases = tmp_path / "cases.jsonl"
+        cases.write_text(json.dumps({"question": KURSK, "expect": ["Putin"], "answerable": True}))
+        evaluated = run_cli("eval", str(cases), "--index-dir", str(view))
+        assert evaluated.returncode == 0 and "Traceback" not in evaluated.stderr
+        assert ChatApp(settings_for(view)).api_ask(KURSK)["answered"]
 
 
 def test_full_disk_refuses_before_writing_and_keeps_the_index(
