@@ -29,9 +29,10 @@ _EDGE_LINES = 2
 # say nothing about the article.
 _DOCX_TEMPLATE = ("python-docx", datetime(2013, 12, 23, 23, 15).isoformat())
 
-# pypdf logs each repair it makes to a damaged file as a warning; the loader reports what
-# matters as a Problem, and the log lines would only interleave with the progress output.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+# pypdf logs each repair it makes to a damaged file (as warnings and errors, some of them
+# hundreds of characters long); the loader reports what matters as a Problem, and the log lines
+# would only interleave with the progress output.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 
 class PdfLoader:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,13 +16,17 @@ import docx
 import pytest
 from conftest import SEED, index, open_live_db, run_cli, settings_for
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfWriter
 
 from assistant import Assistant
 from assistant.models import Answer, Citation
+from index.articles import ArticleError
 from index.cleaning import clean_pages, clean_text
 from index.layout import read_pointer, store_path
+from index.loaders import read_articles
 from index.office import DocxLoader, PdfLoader
 from index.prepare import prepare
 from ui.render import sources_html
@@ -294,3 +299,49 @@ def test_password_protected_and_damaged_word_files_are_problems(tmp_path: Path) 
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     (problem,) = DocxLoader().read(broken, 5 * 2**20)
     assert problem.reason.startswith("damaged Word file (")
+
+
+_GOOD: dict[str, bytes] = {}
+
+
+def _good_file(suffix: str) -> bytes:
+    """A valid PDF or .docx, written once, for damaging."""
+    if suffix not in _GOOD:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"good{suffix}"
+            if suffix == ".pdf":
+                write_pdf(path, PAGES)
+            else:
+                write_docx(path)
+            _GOOD[suffix] = path.read_bytes()
+    return _GOOD[suffix]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([".pdf", ".docx"]),
+    st.lists(st.tuples(st.floats(0, 0.999), st.binary(min_size=1, max_size=8)), max_size=6),
+    st.floats(0.05, 1),
+    st.binary(max_size=2000),
+)
+def test_damaged_office_files_never_crash_the_loaders(
+    suffix: str, patches: list[tuple[float, bytes]], keep: float, junk: bytes
+) -> None:
+    # A real file with bytes overwritten and its end cut off, and bytes that are no file at all.
+    data = bytearray(_good_file(suffix))
+    for where, replacement in patches:
+        i = int(where * len(data))
+        data[i : i + len(replacement)] = replacement
+    for body in (bytes(data[: max(1, int(keep * len(data)))]), junk):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"fuzz{suffix}"
+            path.write_bytes(body)
+            raws, problems = read_articles(path, 5 * 2**20)
+        assert all(p.reason for p in problems)
+        for raw in raws:
+            try:
+                article = prepare(raw)
+            except ArticleError:
+                continue
+            pages = [article.page_at(start) for start, _ in article.sentences]
+            assert all(pages) if suffix == ".pdf" else not any(pages)
