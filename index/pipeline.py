@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +35,7 @@ from index.layout import (
 )
 from index.loaders import discover, loader_table, read_articles
 from index.prepare import prepare
+from index.progress import Progress, advance_articles
 from index.report import IndexReport
 from index.settings import IndexSettings
 from index.store import ArticleDB
@@ -110,6 +110,7 @@ class Indexer:
             article.path = file_key(path)
             self.fit(article)
             out.append((article, self.chunk(article), raw.locator))
+            advance_articles()
         return out, problems
 
     def run(
@@ -264,6 +265,8 @@ class Indexer:
     ) -> None:
         files, problems = discover(roots, self.loaders)
         report.problems += problems
+        shown = Progress(progress)
+        shown.start_reading(files)
         known_files = {} if fresh else db.file_hashes()
         by_path = {} if fresh else db.articles_by_path()
         keys = {file_key(path) for path in files}
@@ -285,9 +288,12 @@ class Indexer:
         file_hashes: dict[str, str | None] = {}
         claimed: dict[str, str] = {}
         for path in files:
+            shown.next_file(path)
             key = file_key(path)
             try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                # In steps, not the whole file at once: a dump may be larger than memory.
+                with path.open("rb") as fh:
+                    digest = hashlib.file_digest(fh, "sha256").hexdigest()
             except OSError as exc:
                 report.problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
                 continue
@@ -336,7 +342,8 @@ class Indexer:
             remove += [aid for aid, _, _ in by_path[key]]
             report.removed += len(by_path[key])
             file_hashes[key] = None
-        self._write(db, collection, pending, remove, file_hashes, progress, on_progress, report)
+        shown.end_reading()
+        self._write(db, collection, pending, remove, file_hashes, shown, on_progress, report)
 
     def _write(
         self,
@@ -345,7 +352,7 @@ class Indexer:
         pending: list[tuple[Article, list[Chunk], str]],
         remove: list[str],
         file_hashes: dict[str, str | None],
-        progress: bool | None,
+        progress: bool | Progress | None,
         on_progress: ProgressFn | None,
         report: IndexReport,
     ) -> None:
@@ -393,19 +400,13 @@ class Indexer:
         pending: list[tuple[Article, list[Chunk], str]],
         present: set[str],
         total: int,
-        progress: bool | None,
+        progress: bool | Progress | None,
         on_progress: ProgressFn | None,
         report: IndexReport,
     ) -> None:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=total,
-            unit="chunk",
-            desc="embedding",
-            file=sys.stderr,
-            disable=(not progress) if progress is not None else None,
-        )
+        # A bar on a terminal, a line every few seconds in a log (index/progress.py).
+        shown = progress if isinstance(progress, Progress) else Progress(progress)
+        shown.start_embedding(total)
         done = 0
         for group in _groups(pending, EMBED_GROUP_CHUNKS):
             chunks = [(a, c) for a, cs, _ in group for c in cs if c.chunk_id not in present]
@@ -423,10 +424,10 @@ class Indexer:
             )
             done += len(chunks)
             report.embedded += len(chunks)
-            bar.update(len(chunks))
+            shown.embedded(len(chunks))
             if on_progress:
                 on_progress(done, total)
-        bar.close()
+        shown.end_embedding()
 
 
 def _groups(
