@@ -37,6 +37,8 @@ class Context:
     reader: IndexReader
     # A note from an earlier step that failed (an LLM that could not rewrite a follow-up).
     note: str | None = None
+    # The language code of a question that is clearly not English (assistant/language.py).
+    language: str | None = None
     # Milliseconds of the steps so far ("retrieval"); perf_counter() when the question came in
     # and when retrieval ended, so an answerer can add its own time and the total.
     timings_ms: dict[str, float] = field(default_factory=dict)

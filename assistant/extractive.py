@@ -52,7 +52,11 @@ class ExtractiveAnswerer:
         ranked = ctx.ranked
         model = load_model()
         q, parts, window = ctx.analysed, ctx.parts, ctx.window
-        if ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
+        if ctx.language:
+            # The ranker and the answer types read English: say so rather than "the articles
+            # don't say", and still show what the search found.
+            answer = self._decline(ctx)
+        elif ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
             picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)
             stale = None
@@ -112,6 +116,8 @@ class ExtractiveAnswerer:
                 bits.append("from " + ", ".join(filters.sources))
             what = render("decline", "filters", what=" ".join(bits))
         lines = [render("decline", "text", question=text, filters=what)]
+        if ctx.language:
+            lines = [render("decline", "language", code=ctx.language)]
         rel = related(ranked)
         if rel:
             lines.append(render("decline", "related"))

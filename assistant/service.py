@@ -16,6 +16,7 @@ from assistant.answer_types import asked_parts
 from assistant.answering import Answerer, Context, build_answerer
 from assistant.evidence import Candidate, Evidence, build_evidence
 from assistant.followup import condense
+from assistant.language import foreign_language
 from assistant.models import Answer, QuestionError
 from assistant.question import Question, analyse
 from assistant.ranking import rank
@@ -210,6 +211,7 @@ class Assistant:
         """
         t0 = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
+        language = foreign_language(text)
         if isinstance(sources, str):
             sources = [sources]
         filters = Filters(
@@ -270,6 +272,7 @@ class Assistant:
             window=window,
             reader=reader,
             note=note,
+            language=language,
             timings_ms={"retrieval": (t2 - t1) * 1000},
             started=t0,
             retrieved=t2,

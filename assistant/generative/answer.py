@@ -381,4 +381,9 @@ class GenerativeAnswerer:
     def stream(self, ctx: Context) -> Iterator[str | Answer]:
         """Verified sentences as the LLM writes them, then the final Answer."""
         fallback = self.extractive.answer(ctx)
+        if ctx.language:
+            # Verification compares English words; a question in another language gets the
+            # extractive answer that says the index answers English questions.
+            yield fallback
+            return
         yield from self.generator.stream(ctx.standalone, ctx.ranked, fallback, ctx.note)
