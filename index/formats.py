@@ -1,20 +1,28 @@
 """newsdesk's own loaders: plain text and Markdown (optional YAML front matter), HTML pages
-(main text by trafilatura), JSON (one article or a list) and JSON Lines (one per line)."""
+(main text by trafilatura), JSON (one article or a list) and JSON Lines (one per line), the last
+two plain or gzipped and read as a stream: a dump of any size takes constant memory and the
+size limit applies to each article in it, not to the file."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ijson
 import yaml
 
 from index.articles import ArticleError, Problem, RawArticle
-from index.loaders import TEXT_FIELDS, from_fields, from_items, read_text
+from index.loaders import TEXT_FIELDS, decode, from_fields, from_items, read_text, too_big
+from index.streams import GZIP_ERRORS, head, numbered_lines, open_input
 
 Read = Iterator[RawArticle | Problem]
+# A file that is no JSON Lines at all (a binary renamed .jsonl) stops after this many bad lines
+# without one article, instead of reporting each of its millions of lines.
+MAX_BAD_LINES_FIRST = 100
 
 
 class TextLoader:
@@ -38,37 +46,125 @@ class HtmlLoader:
 
 
 class JsonLoader:
-    """One article object, or a list of them."""
+    """One article object, or a list of them (streamed item by item)."""
 
-    suffixes = (".json",)
+    suffixes = (".json", ".json.gz")
 
     def read(self, path: Path, max_bytes: int) -> Read:
-        """The articles of a JSON file; each bad item is reported."""
+        """The articles of a JSON file; each bad item is reported, a list's by its number."""
+        name = str(path)
+        count = 0
         try:
-            data = json.loads(read_text(path, max_bytes))
-        except json.JSONDecodeError as exc:
-            raise ArticleError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
-        items = data if isinstance(data, list) else [data]
-        yield from from_items(items, str(path), "item {}")
+            with open_input(path) as stream:
+                if not head(stream).lstrip().startswith(b"["):
+                    # One object is one article: read whole, within the article limit.
+                    yield from _json_whole(stream, path, max_bytes)
+                    return
+                for count, item in enumerate(ijson.items(stream, "item", use_float=True), 1):
+                    size = len(json.dumps(item, ensure_ascii=False).encode())
+                    if size > max_bytes:
+                        yield Problem(f"{name} (item {count})", str(too_big(max_bytes, size)))
+                        continue
+                    yield from from_items([item], name, f"item {count}")
+        except (ijson.JSONError, UnicodeDecodeError, RecursionError, *GZIP_ERRORS) as exc:
+            # The items before the damage (a truncated download) are kept.
+            yield Problem(_at(name, "item", count, exc), _damage(exc))
+            return
+        if count == 0:
+            yield Problem(name, "no articles: the JSON list is empty")
 
 
 class JsonLinesLoader:
-    """One article object per line; each bad line is reported with its number."""
+    """One article object per line, plain or gzipped; each bad line is reported with its
+    number and the rest are read."""
 
-    suffixes = (".jsonl",)
+    suffixes = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 
     def read(self, path: Path, max_bytes: int) -> Read:
-        """The articles of a JSON Lines file."""
+        """The articles of a JSON Lines file, read line by line."""
         name = str(path)
-        for lineno, line in enumerate(read_text(path, max_bytes).split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(f"{name} (line {lineno})", f"invalid JSON: {exc.msg}")
-                continue
-            yield from from_items([item], name, f"line {lineno}")
+        lineno = good = bad = 0
+        try:
+            with open_input(path) as stream:
+                if b"\x00" in head(stream):
+                    raise ArticleError("binary file (contains NUL bytes), not text")
+                for lineno, line in numbered_lines(stream, max_bytes):
+                    if isinstance(line, bytes) and not line.strip():
+                        continue
+                    where = f"line {lineno}"
+                    item = _json_line(line, max_bytes)
+                    if isinstance(item, str):
+                        bad += 1
+                        yield Problem(f"{name} ({where})", item)
+                        if bad >= MAX_BAD_LINES_FIRST and not good:
+                            yield Problem(name, f"stopped after {bad} bad lines and no article")
+                            return
+                        continue
+                    for found in from_items([item], name, where):
+                        good += isinstance(found, RawArticle)
+                        bad += isinstance(found, Problem)
+                        yield found
+        except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+            yield Problem(_at(name, "line", lineno, exc), _damage(exc))
+            return
+        if lineno == 0 or (not good and not bad):
+            raise ArticleError("empty file")
+
+
+def _json_line(line: bytes | int, max_bytes: int) -> Any:
+    """The JSON value of one line, or why it has none (a str)."""
+    if isinstance(line, int):
+        return str(too_big(max_bytes, line))
+    try:
+        # Without its line end, so an error's column is on the line itself.
+        text = line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        return (
+            f"undecodable text: not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+        )
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    # A line that is a string is a valid JSON value; from_items reports it as not an object.
+    return value
+
+
+def _json_whole(stream: io.BufferedIOBase, path: Path, max_bytes: int) -> Read:
+    """The article of a JSON file that holds one object (or anything but a list)."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        gz = path.name.lower().endswith(".gz")
+        raise too_big(max_bytes, None if gz else path.stat().st_size)
+    try:
+        value = json.loads(decode(data, max_bytes))
+    except json.JSONDecodeError as exc:
+        raise ArticleError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise ArticleError("invalid JSON: nested too deeply") from None
+    yield from from_items([value], str(path), "item 1")
+
+
+def _at(name: str, unit: str, done: int, exc: Exception) -> str:
+    """Where damage was met: the record after the last one read, or the file when a .gz is
+    damaged from the start."""
+    return name if isinstance(exc, GZIP_ERRORS) and not done else f"{name} ({unit} {done + 1})"
+
+
+def _damage(exc: Exception) -> str:
+    """What went wrong part way through a file, in one line."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"undecodable text: {exc.reason}"
+    if isinstance(exc, GZIP_ERRORS):
+        return f"damaged or truncated gzip data: {exc}"
+    message = exc.args[0] if exc.args else ""
+    # yajl (ijson's C parser) gives its message as bytes, with a picture of where it failed.
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    first = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
+    return f"invalid JSON: {first}"
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -127,15 +223,5 @@ def _html_file(text: str, path: str) -> RawArticle:
     # lines; without one sentence of prose it is not an article.
     if not any(_SENTENCE.search(line) for line in body.splitlines()):
         raise ArticleError("no article text in the HTML page (only menus or link lists)")
-    return from_fields(
-        {
-            "text": doc.get("text") or doc.get("raw_text"),
-            "title": doc.get("title"),
-            "published": doc.get("date"),
-            "url": doc.get("source") or doc.get("url"),
-            # trafilatura's JSON names the site (og:site_name) "source-hostname".
-            "source": doc.get("source-hostname") or doc.get("sitename") or doc.get("hostname"),
-            "authors": doc.get("author"),
-        },
-        path,
-    )
+    # from_fields knows trafilatura's names (raw_text, source = the URL, source-hostname).
+    return from_fields(doc, path)

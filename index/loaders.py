@@ -8,16 +8,32 @@ them one by one, so a loader for a large dump can stream it with constant memory
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from index.articles import ArticleError, Problem, RawArticle
+from index.dates import parse_date
 from index.plugins import LOADERS, load_all
 
-TEXT_FIELDS = ("text", "body", "content")
-DATE_FIELDS = ("published", "date", "publish_date", "published_at")
+# The fields of an article object, ours first, then news-please's (maintext, date_publish,
+# source_domain) and trafilatura's JSON output (raw_text, source-hostname, sitename). The first
+# one present wins. trafilatura's "source" is the page's URL; see from_fields.
+TEXT_FIELDS = ("text", "body", "content", "maintext", "raw_text")
+DATE_FIELDS = ("published", "date", "publish_date", "published_at", "date_publish")
+URL_FIELDS = ("url", "link")
+SOURCE_FIELDS = ("source", "source_domain", "source-hostname", "sitename", "hostname")
+AUTHOR_FIELDS = ("authors", "author")
+# Byte order marks of the encodings taken besides UTF-8; UTF-32's come first because
+# UTF-32-LE's begins with UTF-16-LE's.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class Loader(Protocol):
@@ -53,8 +69,8 @@ def suffix_of(path: Path, known: Iterable[str]) -> str | None:
 def discover(
     paths: Iterable[Path], suffixes: Iterable[str] | None = None
 ) -> tuple[list[Path], list[Problem]]:
-    """Expand files and folders (recursively) into the files of these types; missing paths are
-    problems."""
+    """Expand files and folders (recursively) into the files of these types; missing paths and
+    files of other types are problems. Hidden files and folders (.git, .DS_Store) are left out."""
     known = {s.lower() for s in (suffixes if suffixes is not None else loader_table())}
     files: list[Path] = []
     problems: list[Problem] = []
@@ -64,6 +80,8 @@ def discover(
         elif path.is_dir():
             root = path.resolve()
             for dirpath, dirs, names in os.walk(path, followlinks=False):
+                # Hidden folders hold tools' files (.git, .venv), not articles: not entered.
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
                 for name in sorted(dirs):
                     d = Path(dirpath) / name
                     # os.walk does not descend into linked folders; one that leads out is
@@ -72,7 +90,10 @@ def discover(
                         problems.append(Problem(str(d), "symlink points outside the folder"))
                 for name in sorted(names):
                     f = Path(dirpath) / name
-                    if suffix_of(f, known) is None or name.startswith("."):
+                    if name.startswith("."):
+                        continue
+                    if suffix_of(f, known) is None:
+                        problems.append(unsupported(f))
                         continue
                     # A link that leads out of the folder could pull in any file on the machine.
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
@@ -80,9 +101,7 @@ def discover(
                         continue
                     files.append(f)
         elif suffix_of(path, known) is None:
-            problems.append(
-                Problem(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
-            )
+            problems.append(unsupported(path))
         else:
             files.append(path)
     seen: set[Path] = set()
@@ -95,14 +114,42 @@ def discover(
     return unique, problems
 
 
+def unsupported(path: Path) -> Problem:
+    """The problem of a file no loader reads."""
+    return Problem(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
+
+
+def too_big(max_bytes: int, size: int | None) -> ArticleError:
+    """The error of an article (a file, or one record of a dump) over the size limit."""
+    # A limit under a megabyte would read "over 0 MB".
+    limit = f"{max_bytes // 2**20} MB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
+    return ArticleError(f"article over {limit}" + (f" ({size:,} bytes)" if size else ""))
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding whose byte order mark starts these bytes, if any."""
+    return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
+
+
 def decode(data: bytes, max_bytes: int) -> str:
-    """Check size and encoding of a file's bytes and return its text."""
+    """Check size and encoding of a file's bytes and return its text (UTF-8, or UTF-16/32 with a
+    byte order mark)."""
     if len(data) > max_bytes:
-        # A limit under a megabyte would read "over 0 MB".
-        limit = f"{max_bytes // 2**20} MB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
-        raise ArticleError(f"article over {limit} ({len(data):,} bytes)")
+        raise too_big(max_bytes, len(data))
     if not data.strip():
         raise ArticleError("empty file")
+    encoding = bom_encoding(data)
+    if encoding:
+        # Windows tools (Notepad, PowerShell's >) write UTF-16 with a byte order mark.
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ArticleError(
+                f"undecodable text: not valid {encoding.upper()} ({exc.reason})"
+            ) from None
+        if not text.strip():
+            raise ArticleError("empty file")
+        return text
     if b"\x00" in data[:8192]:
         raise ArticleError("binary file (contains NUL bytes), not text")
     try:
@@ -135,22 +182,50 @@ def _opt_str(value: Any) -> str | None:
     return str(value).strip() or None if value not in (None, "") else None
 
 
+def _first(fields: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
+    """The first of these fields that has a value, and its name; ("", None) when none has."""
+    return next(((k, fields[k]) for k in names if fields.get(k) not in (None, "", [])), ("", None))
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
+def _published(fields: dict[str, Any]) -> str | None:
+    """The publication date as text; a value that is not a date is an error naming its field."""
+    key, value = _first(fields, DATE_FIELDS)
+    if value is None:
+        return None
+    day = None if isinstance(value, bool) else parse_date(value)
+    if day is None:
+        # Dropping it silently would leave a wrong date inferred from the text, unnoticed.
+        shown = str(value) if len(str(value)) <= 60 else str(value)[:60] + "..."
+        raise ArticleError(f"unreadable date in field {key!r}: {shown!r}")
+    return value if isinstance(value, str) else day.isoformat()
+
+
 def from_fields(fields: dict[str, Any], path: str, locator: str = "") -> RawArticle:
-    """Build a raw article from a mapping of the documented JSON / front-matter fields."""
-    text = next((fields[k] for k in TEXT_FIELDS if fields.get(k)), None)
+    """Build a raw article from a mapping of the documented JSON / front-matter fields (ours,
+    news-please's or trafilatura's names)."""
+    key, text = _first(fields, TEXT_FIELDS)
     if text is None:
         raise ArticleError(f"missing text field (one of {', '.join(TEXT_FIELDS)})")
     if not isinstance(text, str):
-        raise ArticleError("text field is not a string")
-    published = next((fields[k] for k in DATE_FIELDS if fields.get(k)), None)
+        raise ArticleError(f"text field {key!r} is not a string")
+    _, url = _first(fields, URL_FIELDS)
+    source_key, source = _first(fields, SOURCE_FIELDS)
+    if source_key == "source" and _is_url(source):
+        # trafilatura's JSON names the page's URL "source" and the site "source-hostname".
+        url = url or source
+        _, source = _first(fields, SOURCE_FIELDS[1:])
     return RawArticle(
         text=text,
         path=path,
         title=_opt_str(fields.get("title")),
-        published=str(published) if published is not None else None,
-        url=_opt_str(fields.get("url")),
-        source=_opt_str(fields.get("source")),
-        authors=_authors(fields.get("authors") or fields.get("author")),
+        published=_published(fields),
+        url=_opt_str(url),
+        source=_opt_str(source),
+        authors=_authors(_first(fields, AUTHOR_FIELDS)[1]),
         article_id=_opt_str(fields.get("id")),
         locator=locator,
     )

@@ -304,7 +304,9 @@ def test_bad_inputs_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
     assert skipped["feed.jsonl"]["path"].endswith("feed.jsonl (line 2)")
     assert reasons["feed.jsonl"].startswith("invalid JSON")
     assert skipped["notext.json"]["path"].endswith("notext.json (item 1)")
-    assert reasons["notext.json"] == "missing text field (one of text, body, content)"
+    assert reasons["notext.json"] == (
+        "missing text field (one of text, body, content, maintext, raw_text)"
+    )
     assert reasons["huge.txt"].startswith("article over 5 MB (")
     assert reasons["does-not-exist.txt"] == "no such file or folder"
     assert len(skipped) == 7

@@ -243,12 +243,17 @@ def test_discover_recurses_and_filters(tmp_path: Path) -> None:
     keep = [tmp_path / "a.txt", tmp_path / "sub" / "b.md", tmp_path / "sub" / "deeper" / "c.jsonl"]
     for p in keep:
         p.write_text("x")
-    (tmp_path / "notes.pdf").write_text("x")
+    (tmp_path / "photo.png").write_text("x")
+    # Hidden files and folders are left out, unreported: they hold tools' files, not articles.
     (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("x")
     files, problems = discover([tmp_path, tmp_path / "a.txt", tmp_path / "missing.txt"])
     assert sorted(files) == sorted(keep)  # a.txt named twice is listed once
+    # A file of a type no loader reads is reported, in a folder as when named.
     assert [(p.path, p.reason) for p in problems] == [
-        (str(tmp_path / "missing.txt"), "no such file or folder")
+        (str(tmp_path / "photo.png"), "unsupported file type '.png'"),
+        (str(tmp_path / "missing.txt"), "no such file or folder"),
     ]
 
 
