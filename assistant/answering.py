@@ -39,6 +39,8 @@ class Context:
     note: str | None = None
     # The language code of a question that is clearly not English (assistant/language.py).
     language: str | None = None
+    # An open question ("What happened in ...?"): answered with a dated brief if it can be.
+    brief: bool = False
     # Milliseconds of the steps so far ("retrieval"); perf_counter() when the question came in
     # and when retrieval ended, so an answerer can add its own time and the total.
     timings_ms: dict[str, float] = field(default_factory=dict)

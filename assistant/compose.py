@@ -87,7 +87,7 @@ def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:
     picks = plan.picks
     if not picks:
         ev = plan.quotes[0]
-        return render("lead", "quote", quote=_dated(ev), cite=cite(ev))
+        return render("lead", "quote", quote=dated(ev), cite=cite(ev))
     cites = "".join(dict.fromkeys(cite(p.evidence) for p in picks))
     if len(picks) > 1 and picks[1].label in ("DATE", "TIME"):
         return render(
@@ -142,19 +142,7 @@ def compose(plan: Plan) -> tuple[str, list[Citation]]:
             citations.append(citation(numbers[key], ev))
     lines = [_lead(plan, numbers), ""]
     if plan.stale_window is not None:
-        newest = max(
-            (ev.article.published for ev in plan.quotes if ev.article.published), default=None
-        )
-        lines += [
-            render(
-                "body",
-                "stale",
-                since=plan.stale_window[0].isoformat(),
-                until=plan.stale_window[1].isoformat(),
-                latest=newest.isoformat() if newest else "undated",
-            ),
-            "",
-        ]
+        lines += [stale_note(plan.stale_window, plan.quotes), ""]
     lead_is_quote = not plan.picks
     for ev in plan.quotes:
         n = numbers[(ev.article.article_id, ev.index)]
@@ -165,15 +153,29 @@ def compose(plan: Plan) -> tuple[str, list[Citation]]:
     return "\n".join(lines).strip(), citations
 
 
+def stale_note(window: tuple[date, date], shown: list[Evidence]) -> str:
+    """Nothing shown is from the window the question asked about: say so, and how old it is."""
+    newest = max((ev.article.published for ev in shown if ev.article.published), default=None)
+    return render(
+        "body",
+        "stale",
+        since=window[0].isoformat(),
+        until=window[1].isoformat(),
+        latest=newest.isoformat() if newest else "undated",
+    )
+
+
 def relative_days(ev: Evidence) -> list[TimeMention]:
     """The relative time words of a sentence that its article's date resolves ("on Friday")."""
     return [t for t in find_times(ev.text, ev.article.published) if t.relative and t.resolved]
 
 
-def _dated(ev: Evidence) -> str:
-    """The sentence with each relative day it names resolved: "on Tuesday (**March 11, 2025**)"."""
+def dated(ev: Evidence, known: date | None = None) -> str:
+    """The sentence with each relative day it names resolved: "on Tuesday (**March 11, 2025**)";
+    a day the reader was already given (known) is left as it is."""
     text = ev.text
-    for t in sorted(relative_days(ev), key=lambda t: t.start, reverse=True):
+    mentions = [t for t in relative_days(ev) if t.resolved != known]
+    for t in sorted(mentions, key=lambda t: t.start, reverse=True):
         text = f"{text[: t.end]} (**{t.label}**){text[t.end :]}"
     return text
 

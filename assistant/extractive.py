@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from assistant import briefs
 from assistant.answer_types import NONE
 from assistant.answering import Context
 from assistant.compose import Plan, choose_quotes, compose, related
@@ -34,8 +35,10 @@ class ExtractiveAnswerer:
     def __init__(
         self, settings: NewsdeskSettings | None = None, encoder: TextEncoder | None = None
     ) -> None:
-        # Extractive answers need neither; the registry builds every answerer the same way.
         self.settings = settings
+        # Briefs merge sentences that say the same thing by their vectors; without an encoder
+        # only identical sentences are merged.
+        self.encoder = encoder
 
     def condense(
         self, question: str, history: list[dict[str, Any]]
@@ -56,6 +59,15 @@ class ExtractiveAnswerer:
             # The ranker and the answer types read English: say so rather than "the articles
             # don't say", and still show what the search found.
             answer = self._decline(ctx)
+        elif (
+            ctx.brief
+            and not _unmentioned(q, ranked)
+            and (bullets := briefs.pick(ranked, model.decline_below, self.encoder))
+        ):
+            text, citations = briefs.compose_brief(bullets, window)
+            answer = Answer(
+                ctx.question, text, True, citations, [], standalone_question=ctx.standalone
+            )
         elif ranked and ranked[0].score >= model.decline_below and not _unmentioned(q, ranked):
             picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)

@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 
 from assistant.answer_types import asked_parts
 from assistant.answering import Answerer, Context, build_answerer
+from assistant.briefs import wants_brief
 from assistant.evidence import Candidate, Evidence, build_evidence
 from assistant.followup import condense
 from assistant.language import foreign_language
@@ -243,7 +244,9 @@ class Assistant:
             filters = Filters(lo, hi, filters.sources, exclude)
         window = q.window(today)
         parts = asked_parts(standalone)
-        k = top_k or self.settings.top_k
+        brief = wants_brief(standalone)
+        # A brief draws on several articles, so it searches twice as deep.
+        k = (top_k or self.settings.top_k) * (2 if brief else 1)
         t1 = time.perf_counter()
         words = f"{standalone} {extra}".strip()
         vector = self.embedder.embed_query(words)
@@ -273,6 +276,7 @@ class Assistant:
             reader=reader,
             note=note,
             language=language,
+            brief=brief,
             timings_ms={"retrieval": (t2 - t1) * 1000},
             started=t0,
             retrieved=t2,

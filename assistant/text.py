@@ -19,7 +19,7 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _words() -> dict:
+def word_lists() -> dict:
     """assistant/data/words.toml, where the word lists live with their sources."""
     import tomllib
     from pathlib import Path
@@ -30,13 +30,13 @@ def _words() -> dict:
 @lru_cache(maxsize=1)
 def question_words() -> frozenset[str]:
     """Words that carry no content in a question (who, did, tell, article ...)."""
-    return frozenset(_words()["question_words"])
+    return frozenset(word_lists()["question_words"])
 
 
 @lru_cache(maxsize=1)
 def weak_words() -> frozenset[str]:
     """Reporting verbs, which match almost every news sentence."""
-    return frozenset(_words()["weak_words"])
+    return frozenset(word_lists()["weak_words"])
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +52,7 @@ def stem(word: str) -> str:
     word = word.casefold().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
-    return _stemmer().stemWord(_words()["irregular"].get(word, word))
+    return _stemmer().stemWord(word_lists()["irregular"].get(word, word))
 
 
 def words(text: str) -> list[re.Match[str]]:
