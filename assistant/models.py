@@ -66,6 +66,10 @@ class Answer:
     dropped_sentences: int = 0
     # Why a configured LLM's answer is not shown (down, too slow, nothing verified), else "".
     note: str = ""
+    # The dates the question's own time words applied, if any: kind ("range": "in March 2023"
+    # narrowed the search; "window": "this week" preferred those days), since, until
+    # (YYYY-MM-DD) and words (the phrase). The chat shows it as a chip that re-asks without it.
+    time_window: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: question, answer, answered, citations, related, timings_ms."""

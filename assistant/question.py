@@ -50,6 +50,15 @@ class Question:
         days = RECENT_DAYS if self.window_days is None else max(self.window_days, 1)
         return today - timedelta(days=days), today
 
+    def time_words(self, kind: str) -> str:
+        """The phrase behind a "range" ("in March 2023") or a "window" ("this week"), or ""."""
+        patterns = (_IN_MONTH, _IN_YEAR) if kind == "range" else (_RECENCY,)
+        for pattern in patterns:
+            m = pattern.search(self.text)
+            if m and (pattern is not _IN_MONTH or m["year"]):
+                return m.group()
+        return ""
+
     def explicit_range(self, today: date) -> tuple[date | None, date | None]:
         """The dates a question names ("in March 2023", "in 2024") as a hard range, else none."""
         m = _IN_MONTH.search(self.text)

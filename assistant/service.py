@@ -83,6 +83,9 @@ class AskOptions(TypedDict, total=False):
     sources: list[str] | tuple[str, ...] | str | None
     # The day the question is asked on (default today): "this week" is read against it.
     as_of: date | str | None
+    # Read the question as if it had no time words ("this week", "in March 2023"): the chat's
+    # time chip, removed, asks again with this.
+    ignore_time_words: bool
 
 
 def final_answer(events: Iterable[str | Answer]) -> Answer:
@@ -192,7 +195,11 @@ class Assistant:
         The extractive answerer yields the Answer alone. QuestionError is raised on the first
         iteration.
         """
-        yield from self.answerer.stream(self.context(question, **options))
+        ctx = self.context(question, **options)
+        for event in self.answerer.stream(ctx):
+            if isinstance(event, Answer) and not options.get("ignore_time_words"):
+                event.time_window = time_window(ctx)
+            yield event
 
     def context(
         self,
@@ -204,6 +211,7 @@ class Assistant:
         until: date | str | None = None,
         sources: list[str] | tuple[str, ...] | str | None = None,
         as_of: date | str | None = None,
+        ignore_time_words: bool = False,
         exclude: frozenset[str] = frozenset(),
     ) -> Context:
         """Check the question, retrieve and rank its evidence: what the answerer answers from.
@@ -237,8 +245,9 @@ class Assistant:
             rewritten, note = self.answerer.condense(text, history)
             standalone = rewritten or standalone
         q = analyse(standalone)
+        q.recency = q.recency and not ignore_time_words
         q.terms = {t: w * reader.rarity(t) for t, w in q.terms.items()}
-        if not (filters.since or filters.until):
+        if not (filters.since or filters.until or ignore_time_words):
             # "in March 2023" narrows the search; "this week" only prefers what is recent.
             lo, hi = q.explicit_range(today)
             filters = Filters(lo, hi, filters.sources, exclude)
@@ -307,6 +316,23 @@ class Assistant:
                     Candidate(article, i, position, hit.score * RRF_K, ents, hit.dense_score or 0.0)
                 )
         return rank(build_evidence(q, candidates, labels, window))
+
+
+def time_window(ctx: Context) -> dict[str, str] | None:
+    """The dates the question's own time words applied (see Answer.time_window), if any."""
+    lo, hi = ctx.analysed.explicit_range(date.today())
+    if lo and hi and (ctx.filters.since, ctx.filters.until) == (lo, hi):
+        kind, days = "range", (lo, hi)
+    elif ctx.window is not None:
+        kind, days = "window", ctx.window
+    else:
+        return None
+    return {
+        "kind": kind,
+        "since": days[0].isoformat(),
+        "until": days[1].isoformat(),
+        "words": ctx.analysed.time_words(kind),
+    }
 
 
 def _instance(registered: Any) -> Any:
