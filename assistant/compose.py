@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from assistant.evidence import Evidence
 from assistant.models import Citation, Related
@@ -51,6 +52,21 @@ def choose_quotes(ranked: list[Evidence], picks: list[Pick], threshold: float) -
     return out
 
 
+def _passage(ev: Evidence) -> dict[str, Any]:
+    """What a citation and a related passage both say of a sentence: its article and words."""
+    art = ev.article
+    start, end = ev.span
+    return {
+        "article_id": art.article_id,
+        "title": art.title,
+        "source": art.source,
+        "published": art.published.isoformat() if art.published else None,
+        "quote": art.text[start:end],
+        "start": start,
+        "end": end,
+    }
+
+
 def citation(n: int, ev: Evidence) -> Citation:
     """A numbered citation quoting the sentence verbatim, with its paragraph for context."""
     art = ev.article
@@ -61,14 +77,8 @@ def citation(n: int, ev: Evidence) -> Citation:
     p_end = len(art.text) if p_end < 0 else p_end
     return Citation(
         n=n,
-        article_id=art.article_id,
-        title=art.title,
-        source=art.source,
+        **_passage(ev),
         url=art.url,
-        published=art.published.isoformat() if art.published else None,
-        quote=art.text[start:end],
-        start=start,
-        end=end,
         date_inferred=art.date_inferred,
         context=art.text[p_start:p_end],
         context_start=p_start,
@@ -189,19 +199,7 @@ def related(ranked: list[Evidence], limit: int = 3) -> list[Related]:
         if key in seen or ev.coverage <= 0:
             continue
         seen.add(key)
-        s, e = ev.span
-        art = ev.article
-        out.append(
-            Related(
-                article_id=art.article_id,
-                title=art.title,
-                source=art.source,
-                published=art.published.isoformat() if art.published else None,
-                quote=art.text[s:e],
-                start=s,
-                end=e,
-            )
-        )
+        out.append(Related(**_passage(ev)))
         if len(out) == limit:
             break
     return out

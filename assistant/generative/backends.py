@@ -131,13 +131,27 @@ class LlamaCppBackend:
         return _llama_cpp(settings)
 
 
-def _openai_like(settings: LLMSettings) -> LLM:
+def _client(module: str, name: str, package: str, settings: LLMSettings, model: str) -> Any:
+    """A llama-index LLM class from its integration package, once the model is named."""
+    import importlib
+
     try:
-        from llama_index.llms.openai_like import OpenAILike
+        cls = getattr(importlib.import_module(module), name)
     except ImportError as exc:
-        raise BackendError("the package llama-index-llms-openai-like is not installed") from exc
+        raise BackendError(f"the package {package} is not installed") from exc
     if not settings.llm_model:
-        raise BackendError("NEWSDESK_LLM_MODEL is not set (the model name the endpoint serves)")
+        raise BackendError(f"NEWSDESK_LLM_MODEL is not set ({model})")
+    return cls
+
+
+def _openai_like(settings: LLMSettings) -> LLM:
+    OpenAILike = _client(
+        "llama_index.llms.openai_like",
+        "OpenAILike",
+        "llama-index-llms-openai-like",
+        settings,
+        "the model name the endpoint serves",
+    )
     return OpenAILike(
         model=settings.llm_model,
         api_base=settings.llm_base_url,
@@ -155,12 +169,13 @@ def _openai_like(settings: LLMSettings) -> LLM:
 
 
 def _ollama(settings: LLMSettings) -> LLM:
-    try:
-        from llama_index.llms.ollama import Ollama
-    except ImportError as exc:
-        raise BackendError("the package llama-index-llms-ollama is not installed") from exc
-    if not settings.llm_model:
-        raise BackendError("NEWSDESK_LLM_MODEL is not set (the Ollama model to use)")
+    Ollama = _client(
+        "llama_index.llms.ollama",
+        "Ollama",
+        "llama-index-llms-ollama",
+        settings,
+        "the Ollama model to use",
+    )
     return Ollama(
         model=settings.llm_model,
         base_url=str(settings.ollama_url).rstrip("/"),
