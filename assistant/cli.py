@@ -1,6 +1,6 @@
 """The `newsdesk` command line, declared in one place: the parser, its shared options, main().
 
-The built-in subcommands (index, status, ask, eval) are in assistant/commands.py. Other
+The built-in subcommands (index, status, ask, eval, feedback) are in assistant/commands.py. Other
 packages add theirs through the newsdesk.commands entry point (`ui` is one: ui/command.py),
 so that assistant never imports ui (ui -> assistant -> index). An entry point there names a
 hook called as `register(sub, settings_of, shared)`: `sub` is the subparsers object to add a
@@ -21,6 +21,7 @@ from assistant.commands import (
     EXIT_ERROR,
     cmd_ask,
     cmd_eval,
+    cmd_feedback,
     cmd_index,
     cmd_status,
     settings_of,
@@ -117,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("questions", help="JSONL: question, expect, answerable")
     p.add_argument("--min-accuracy", type=float, default=0.0, help="exit 1 below this accuracy")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "feedback",
+        parents=[shared.index_dir],
+        help="the chat's 👍/👎 and chosen sentences as a question set for `newsdesk eval`",
+    )
+    # One action today; a positional keeps every option on this parser (and its README row).
+    p.add_argument("action", choices=["export"], help="export: write the question set (JSONL)")
+    p.add_argument("--out", metavar="FILE", help="write it to FILE (default: standard output)")
+    p.set_defaults(func=cmd_feedback)
 
     for ep in entry_points(group=COMMANDS):
         ep.load()(sub, settings_of, shared)

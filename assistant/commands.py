@@ -1,4 +1,4 @@
-"""What each built-in `newsdesk` subcommand does: index, status, ask, eval.
+"""What each built-in `newsdesk` subcommand does: index, status, ask, eval, feedback.
 
 The parser that reaches them, and the options they share, are in assistant/cli.py. Every
 command takes the parsed arguments and returns the process's exit code.
@@ -180,3 +180,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 )
         print(report.summary())
     return 0 if report.accuracy >= args.min_accuracy else EXIT_ERROR
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Export the chat's feedback as a question set `newsdesk eval` runs; counts on stderr."""
+    from assistant.feedback import feedback_cases
+    from index import read_feedback
+
+    settings = settings_of(args)
+    log = read_feedback(settings.index_dir)
+    if not log.records:
+        print(
+            f"newsdesk: {render('export', 'none', 'feedback.toml', index_dir=settings.index_dir)}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    export = feedback_cases(log.records)
+    if args.out:
+        Path(args.out).write_text(export.jsonl(), encoding="utf-8")
+        print(render("export", "wrote", "feedback.toml", path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(export.jsonl())
+    print(export.summary(log.unreadable), file=sys.stderr)
+    return 0

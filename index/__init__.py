@@ -41,6 +41,9 @@ _EXPORTS = {
     "split_sentences": "index.sentences",
     "query_encoder": "index.encoders",
     "set_offline_env": "index.offline",
+    "FeedbackLog": "index.feedback",
+    "read_feedback": "index.feedback",
+    "record_feedback": "index.feedback",
 }
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "ChunkInfo",
     "Embedder",
     "Entity",
+    "FeedbackLog",
     "Filters",
     "IndexBusyError",
     "IndexMissingError",
@@ -68,6 +72,8 @@ __all__ = [
     "loader_table",
     "query_encoder",
     "read_articles",
+    "read_feedback",
+    "record_feedback",
     "set_offline_env",
     "shared_embedder",
     "shared_tagger",
@@ -81,6 +87,7 @@ if TYPE_CHECKING:
     from index.encoders import query_encoder
     from index.entities import Entity, shared_tagger
     from index.errors import IndexBusyError, IndexMissingError, StoreError
+    from index.feedback import FeedbackLog, read_feedback, record_feedback
     from index.layout import disk_usage
     from index.loaders import loader_table, read_articles
     from index.offline import set_offline_env

@@ -1,8 +1,9 @@
 """The on-disk layout of an index dir: which build is live, where its files are, one writer.
 
 An index dir holds `current.json` (the live build), `builds/<build>/` (the SQLite article
-store and the saved BM25 index of each build), `chroma/` (embedded Chroma's vectors) and
-`.lock`. This module is the only place those names are spelled.
+store and the saved BM25 index of each build), `chroma/` (embedded Chroma's vectors),
+`.lock` and `feedback.jsonl` (what chat users said about answers, index/feedback.py). This
+module is the only place those names are spelled.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BUILDS = "builds"
 STORE_FILE = "articles.sqlite"
 CHROMA = "chroma"
 LOCK = ".lock"
+FEEDBACK = "feedback.jsonl"
 
 
 def now_iso() -> str:
@@ -97,6 +99,11 @@ def store_path(index_dir: Path, build: str) -> Path:
 def chroma_dir(index_dir: Path) -> Path:
     """Where embedded Chroma keeps the vectors of every build of an index dir."""
     return index_dir / CHROMA
+
+
+def feedback_path(index_dir: Path) -> Path:
+    """The JSONL file of the chat's feedback on answers (kept across builds)."""
+    return index_dir / FEEDBACK
 
 
 def builds(index_dir: Path) -> list[str]:
