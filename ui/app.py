@@ -341,6 +341,8 @@ def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any
 
 def serve(settings: ChatSettings, host: str = "127.0.0.1", port: int = 7860) -> int:
     """Serve the chat until interrupted; the model and index load once, before the first page."""
+    from ui.api import api_mount
+
     assistant = Assistant(settings)
     try:
         assistant.warm()
@@ -364,5 +366,7 @@ def serve(settings: ChatSettings, host: str = "127.0.0.1", port: int = 7860) -> 
         css=CSS,
         footer_links=["api"],
         quiet=True,
+        # The OpenAI-compatible API at /v1 (ui/api.py), behind the same login, on this server.
+        app_kwargs={"routes": [api_mount(settings, assistant)]},
     )
     return 0
