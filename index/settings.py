@@ -32,6 +32,13 @@ class IndexSettings(BaseSettings):
     embed_batch_size: int = Field(default=8, ge=1)
     max_article_bytes: int = 5 * 1024 * 1024
 
+    # Feeds and web pages (index/fetch.py): one deadline for connecting and downloading, and a
+    # cap on the bytes read, so one slow or huge page cannot hold up or swamp a run.
+    fetch_timeout_s: float = Field(default=15.0, gt=0)
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Sites see who is asking; its first word is the agent robots.txt rules are matched against.
+    fetch_user_agent: str = "newsdesk/0.1 (offline news question answering; obeys robots.txt)"
+
     # Derived model files (the ONNX copy queries use) are shared by every index on the machine.
     model_cache_dir: Path = Path.home() / ".cache" / "newsdesk"
 
