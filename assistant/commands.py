@@ -37,7 +37,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index import Indexer
 
     settings = settings_of(args)
-    report = Indexer(settings).run([Path(p) for p in args.paths] or None, rebuild=args.rebuild)
+    # As typed: the indexer tells URLs ("https://...") from paths (Path() would fold "//").
+    report = Indexer(settings).run(list(args.paths) or None, rebuild=args.rebuild)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     if args.json:

@@ -81,6 +81,9 @@ class Problem:
 
     path: str
     reason: str
+    # False for what reading the same file again cannot change (a web archive's non-HTML
+    # records): the file is then taken as read and not read again while it stays the same.
+    retry: bool = True
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"

@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import keyword
-from index.articles import Article, ArticleError, Chunk, Problem, day_number
+from index.articles import Article, ArticleError, Chunk, Problem, RawArticle, day_number
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import Embedder, model_dir, shared_embedder
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
 from index.errors import FIX_REBUILD, IndexDamagedError, StoreError
+from index.fetch import Fetcher, FetchError, Page, fetching, is_url
 from index.health import MODEL_STAMP, open_live_store
 from index.housekeeping import (
     check_free_space,
@@ -33,13 +34,14 @@ from index.layout import (
     store_path,
     write_pointer,
 )
-from index.loaders import discover, loader_table, read_articles
+from index.loaders import discover, iter_articles, loader_table
 from index.prepare import prepare
 from index.progress import Progress, advance_articles
 from index.report import IndexReport
 from index.settings import IndexSettings
 from index.store import ArticleDB
 from index.vectors import chroma_client, writable_collection
+from index.web import url_articles
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -52,9 +54,9 @@ EMBED_GROUP_CHUNKS = 512
 ProgressFn = Callable[[int, int], None]
 
 
-def file_key(path: Path) -> str:
-    """How a file is named in the index: its absolute path."""
-    return str(path.absolute())
+def file_key(path: Path | str) -> str:
+    """How a file is named in the index: its absolute path; a URL by itself."""
+    return path if isinstance(path, str) else str(path.absolute())
 
 
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
@@ -80,6 +82,8 @@ class Indexer:
         self.embedder = embedder or shared_embedder(settings.embed_batch_size)
         # Loaders by file suffix, built-in and from installed packages (newsdesk.loaders).
         self.loaders = loader_table()
+        # Fetches feeds and pages; each run gets a fresh one (robots.txt read once per site).
+        self.fetcher = Fetcher(settings)
         self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
         # [CLS] and [SEP] take two places of the model's window.
         self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
@@ -98,16 +102,33 @@ class Indexer:
         self, path: Path
     ) -> tuple[list[tuple[Article, list[Chunk], str]], list[Problem]]:
         """Load, clean and chunk every article of one file."""
-        raws, problems = read_articles(path, self.settings.max_article_bytes, self.loaders)
+        max_bytes = self.settings.max_article_bytes
+        return self._prepare(iter_articles(path, max_bytes, self.loaders), file_key(path))
+
+    def prepare_url(
+        self, url: str, page: Page, known: set[str]
+    ) -> tuple[list[tuple[Article, list[Chunk], str]], list[Problem]]:
+        """Clean and chunk what a URL served: a web page, or a feed's entries (those `known`
+        from an earlier run are not fetched again)."""
+        max_bytes = self.settings.max_article_bytes
+        return self._prepare(url_articles(url, page, self.fetcher, max_bytes, known), url)
+
+    def _prepare(
+        self, items: Iterable[RawArticle | Problem], key: str
+    ) -> tuple[list[tuple[Article, list[Chunk], str]], list[Problem]]:
         out = []
-        for raw in raws:
+        problems = []
+        for raw in items:
+            if isinstance(raw, Problem):
+                problems.append(raw)
+                continue
             where = f"{raw.path} ({raw.locator})" if raw.locator else raw.path
             try:
                 article = prepare(raw)
             except ArticleError as exc:
                 problems.append(Problem(where, str(exc)))
                 continue
-            article.path = file_key(path)
+            article.path = key
             self.fit(article)
             out.append((article, self.chunk(article), raw.locator))
             advance_articles()
@@ -115,14 +136,16 @@ class Indexer:
 
     def run(
         self,
-        paths: list[Path] | None = None,
+        paths: list[Path | str] | None = None,
         rebuild: bool = False,
         progress: bool | None = None,
         on_progress: ProgressFn | None = None,
     ) -> IndexReport:
-        """Index the given files/folders (default: seeds/) incrementally, or rebuild afresh."""
+        """Index the given files/folders and URLs (strings "http(s)://...") incrementally
+        (default: seeds/), or rebuild afresh."""
         try:
-            return self._run(paths, rebuild, progress, on_progress)
+            with fetching(self.settings) as self.fetcher:
+                return self._run(paths, rebuild, progress, on_progress)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(write_failure(self.settings.index_dir, exc)) from exc
         except Exception as exc:
@@ -257,12 +280,14 @@ class Indexer:
         self,
         db: ArticleDB,
         collection: Collection,
-        roots: list[Path],
+        inputs: list[Path | str],
         fresh: bool,
         report: IndexReport,
         progress: bool | None,
         on_progress: ProgressFn | None,
     ) -> None:
+        urls = list(dict.fromkeys(i for i in inputs if is_url(i)))
+        roots = [Path(i) for i in inputs if not is_url(i)]
         files, problems = discover(roots, self.loaders)
         report.problems += problems
         shown = Progress(progress)
@@ -277,6 +302,8 @@ class Indexer:
             key
             for key in by_path
             if key not in keys
+            # A URL is never gone: what it served stays (a news archive keeps old entries).
+            and not is_url(key)
             and (
                 not Path(key).exists()
                 or any(Path(key).is_relative_to(r) for r in abs_roots if r.is_dir())
@@ -287,23 +314,39 @@ class Indexer:
         remove: list[str] = []
         file_hashes: dict[str, str | None] = {}
         claimed: dict[str, str] = {}
-        for path in files:
-            shown.next_file(path)
-            key = file_key(path)
-            try:
-                # In steps, not the whole file at once: a dump may be larger than memory.
-                with path.open("rb") as fh:
-                    digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            except OSError as exc:
-                report.problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
-                continue
+        for path in [*files, *urls]:
+            page: Page | None = None
+            if isinstance(path, str):
+                try:
+                    page = self.fetcher.fetch(path)
+                except FetchError as exc:
+                    report.problems.append(Problem(path, str(exc)))
+                    continue
+                key, digest = path, hashlib.sha256(page.body).hexdigest()
+            else:
+                shown.next_file(path)
+                key = file_key(path)
+                try:
+                    # In steps, not the whole file at once: a dump may be larger than memory.
+                    with path.open("rb") as fh:
+                        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+                except OSError as exc:
+                    reason = f"cannot read: {exc.strerror or exc}"
+                    report.problems.append(Problem(str(path), reason))
+                    continue
             old = by_path.get(key, [])
             if known_files.get(key) == digest:
                 report.unchanged += len(old)
                 claimed.update({aid: key for aid, _, _ in old})
                 continue
-            prepared, bad = self.prepare_file(path)
+            if page is not None:
+                prepared, bad = self.prepare_url(key, page, {loc for _, loc, _ in old})
+            else:
+                prepared, bad = self.prepare_file(path)
             report.problems += bad
+            # What reading again cannot change (a web archive's non-HTML records) is reported
+            # but does not make the file be read again.
+            bad = [p for p in bad if p.retry]
             if bad and not prepared:
                 continue  # a file gone bad keeps its previous version in the index
             old_by_locator = {loc: (aid, h) for aid, loc, h in old}
@@ -331,6 +374,10 @@ class Indexer:
                 pending.append((article, chunks, locator))
             for aid, loc, _h in old:
                 if aid not in new_ids and aid not in remove:
+                    if page is not None:
+                        # A feed is a window on an archive: entries that left it stay.
+                        report.unchanged += 1
+                        continue
                     remove.append(aid)
                     if loc not in {loc2 for _, _, loc2 in prepared}:
                         report.removed += 1
