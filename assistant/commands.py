@@ -205,5 +205,6 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         print(render("export", "wrote", "feedback.toml", path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(export.jsonl())
+        sys.stdout.flush()
     print(export.summary(log.unreadable), file=sys.stderr)
     return 0

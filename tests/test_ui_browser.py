@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_ui
+from ui_server import CHROMIUM, CHROMIUM_ARGS, NEWSDESK, require_chromium, running_ui
 
 from assistant.settings import NewsdeskSettings
 from index import Indexer
@@ -29,15 +31,21 @@ Visitors were told to [click here](javascript:window.__pwned=3) for details.
 
 
 @pytest.fixture(scope="module")
-def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`newsdesk ui` over the seed and one hostile article, served for the module."""
+def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seed and one hostile article."""
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(ROOT / "seeds" / "000_f6cdbc7b12bc632a.txt", corpus)
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("index")
     report = Indexer(NewsdeskSettings(index_dir=index_dir)).run([corpus], progress=False)
     assert report.added == 2 and not report.problems
-    with running_ui(index_dir, tmp_path_factory.mktemp("log") / "ui.log") as url:
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def ui_url(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`newsdesk ui` over that index, served for the module."""
+    with running_ui(ui_index, tmp_path_factory.mktemp("log") / "ui.log") as url:
         yield url
 
 
@@ -181,3 +189,149 @@ def test_upload_indexes_files_and_reports_skipped_ones(
     assert stats.inner_text().startswith("3 articles")
     _ask(page, "How many electric vessels did the ferry operator order?", "two")
     assert "Ferry operator orders two electric vessels" in page.locator("#sources").inner_text()
+
+
+def _replied(page, text: str) -> None:
+    """Wait until the last chat message holds `text` and the send button is back."""
+    page.wait_for_function(
+        """([text]) => {
+            const rows = document.querySelectorAll('#chat .message-row');
+            return rows.length && rows[rows.length - 1].innerText.includes(text)
+                && !document.querySelector('#send[disabled]');
+        }""",
+        arg=[text],
+        timeout=60_000,
+    )
+
+
+def _note(page, text: str) -> None:
+    """Wait until the feedback line under the question box says `text`."""
+    page.wait_for_function(
+        "([t]) => document.querySelector('#feedback-note').innerText.includes(t)",
+        arg=[text],
+        timeout=30_000,
+    )
+
+
+def test_a_citation_opens_its_article_with_the_sentence_highlighted(ui_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(ui_url)
+    _ask(page, "Who visited Kursk and when?", "Vladimir Putin")
+    page.locator("#chat a.cite").first.click()
+    page.wait_for_function("document.querySelector('#src-1').classList.contains('open')")
+    card = page.locator("#src-1")
+    focus = card.locator("mark.focus")
+    assert focus.inner_text().startswith("President Vladimir Putin, donning combat fatigues")
+    assert card.locator(".article-title").inner_text() == SEED_TITLE
+    assert "inferred" in card.locator(".article .src-meta").inner_text()
+    # The whole article, not the paragraph: its first and last lines are there.
+    text = card.locator(".article-text").inner_text()
+    assert text.startswith("Kremlin says troops took border town") and len(text) > 3000
+    # The sentence is in sight within the panel, and the page did not scroll off the chat.
+    panel, mark = page.locator("#sources .sources").bounding_box(), focus.bounding_box()
+    assert panel["y"] <= mark["y"] and mark["y"] + mark["height"] <= panel["y"] + panel["height"]
+    assert page.evaluate("window.scrollY") == 0
+    # The answer's other sentences from this article are marked too; other sources step aside.
+    assert card.locator(".article mark.cited").count() >= 1
+    assert not page.locator("#src-2").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-desktop-article.png"))
+    card.locator("a.close").click()
+    assert page.locator("#src-2").is_visible() and not focus.is_visible()
+    # A source's title opens its article as well.
+    page.locator("#src-2 a.open").click()
+    assert page.locator("#src-2 mark.focus").is_visible()
+
+
+def test_the_time_chip_shows_the_dates_and_removing_it_asks_again(ui_url: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(ui_url)
+    _ask(page, "Who visited Kursk in March 2024?", "don't say")
+    chip = page.locator("#time-chip")
+    assert chip.is_visible() and "articles 2024-03-01 to 2024-03-31" in chip.inner_text()
+    assert "in March 2024" in chip.inner_text()
+    rows = _rows(page)
+    chip.click()
+    _replied(page, "Vladimir Putin")
+    # Asked again in place of the answer it replaces, without the dates, and no chip now.
+    assert _rows(page) == rows and "March 12, 2025" in _last_answer(page)
+    assert not page.locator("#time-chip").is_visible()
+
+
+def test_feedback_becomes_a_question_set_and_the_chat_exports_as_markdown(
+    ui_url: str, ui_index: Path, browser, tmp_path: Path
+) -> None:
+    from index import read_feedback
+
+    context = browser.new_context(accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(ui_url)
+    _ask(page, "Who visited Kursk and when?", "Vladimir Putin")
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    _note(page, "👎 saved")
+    # "This is the sentence that answers it", on the first source.
+    page.locator("#src-1 button.choose").click()
+    _note(page, "It becomes a test case")
+    records = read_feedback(ui_index).records
+    assert [(r["kind"], r["verdict"]) for r in records] == [("verdict", "down"), ("sentence", None)]
+    assert {r["question"] for r in records} == {"Who visited Kursk and when?"}
+    sentence = records[1]["chosen"]["quote"]
+    assert sentence.startswith("President Vladimir Putin, donning combat fatigues")
+
+    cases = tmp_path / "cases.jsonl"
+    export = subprocess.run(
+        [NEWSDESK, "feedback", "export", "--index-dir", ui_index, "--out", cases],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert export.returncode == 0, export.stderr
+    (case,) = [json.loads(line) for line in cases.read_text().splitlines()]
+    assert case["question"] == "Who visited Kursk and when?" and case["expect"] == [sentence]
+    run = subprocess.run(
+        [NEWSDESK, "eval", cases, "--index-dir", ui_index, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert len(report["results"]) == 1 and report["accuracy"] == 1.0
+
+    with page.expect_download() as download:
+        page.locator("#export-download").click()
+    assert download.value.suggested_filename == "newsdesk-conversation.md"
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## Who visited Kursk and when?" in markdown
+    assert "**Vladimir Putin**, on **Wednesday, March 12, 2025** [1]." in markdown
+    assert f"Sources:\n\n1. **{SEED_TITLE}** — 2025-03-13" in markdown
+    page.locator("#export-copy").click()
+    _note(page, "Copied")
+    assert page.evaluate("navigator.clipboard.readText()").strip() == markdown.strip()
+    context.close()
+
+
+def test_at_phone_width_everything_fits_and_the_article_opens(ui_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto(ui_url)
+    _ask(page, "Who visited Kursk in March 2024?", "don't say")
+    for selector in ["#time-chip", "#send", "#export-download", "#export-copy", "#clear"]:
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, selector
+    page.locator("#time-chip").click()
+    _replied(page, "Vladimir Putin")
+    # Nothing is wider than the screen; the source panel stacks under the chat.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    chat_box = page.locator("#chat").bounding_box()
+    src_box = page.locator("#sources").bounding_box()
+    assert src_box["y"] >= chat_box["y"] + chat_box["height"] - 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-375.png"), full_page=True)
+    page.locator("#chat a.cite").first.click()
+    focus = page.locator("#src-1 mark.focus")
+    focus.wait_for(state="visible")
+    box = focus.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 812
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(ARTIFACTS / "chat-375-article.png"))

@@ -131,7 +131,7 @@ def test_answer_streams_in_and_history_is_passed_on(tmp_path: Path) -> None:
     answers = [s[0][-1]["content"] for s in steps[1:]]
     assert len(answers) > 5
     assert all(len(a) < len(b) for a, b in itertools.pairwise(answers))
-    chat, turns, panel, box, send = steps[-1]
+    chat, turns, panel, box, send, *_ = steps[-1]
     assert chat[-1]["content"] == answer_html(TEXT)
     assert 'id="src-1"' in panel and box == ""
     # The send button is off while the answer streams, and on again at the end.
@@ -153,7 +153,7 @@ def test_errors_are_friendly_messages_not_tracebacks(tmp_path: Path) -> None:
         (RuntimeError("store <gone>"), inert("store <gone>")),
     ]:
         app = ChatApp(settings, StubAssistant(error))  # type: ignore[arg-type]
-        chat, turns, _panel, _box, send = run(app, "x")[-1]
+        chat, turns, _panel, _box, send, *_ = run(app, "x")[-1]
         assert send["interactive"] is True
         assert expected in chat[-1]["content"] and "Traceback" not in chat[-1]["content"]
         assert turns == []

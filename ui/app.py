@@ -1,27 +1,40 @@
-"""The browser chat (Gradio): chat with history, source panel, filters, index panel, `ask` API."""
+"""The browser chat (Gradio): the handlers of the page ui/page.py lays out, and `serve()`.
+
+A chat with history; the source panel with each cited article whole (ui/article.py); a chip
+for the question's time words that asks again without them; 👍/👎 and chosen sentences kept as
+feedback (ui/feedback.py); the conversation as Markdown (ui/export.py); filters; the index
+panel; the `ask` API.
+"""
 
 from __future__ import annotations
 
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant import Answer, Assistant, QuestionError
 from assistant.settings import NewsdeskSettings
+from ui.export import ExportFiles, conversation_markdown
+from ui.feedback import Feedback
 from ui.render import (
     CSS,
     answer_html,
     inert,
     partial_answer_html,
     sources_html,
+    time_chip,
     word_count,
     words,
 )
 from ui.settings import ChatSettings
+
+if TYPE_CHECKING:
+    from index import Article
 
 # The answer streams in about this many steps, a short pause apart: enough to read as typing,
 # few and short enough that a streamed answer holds its queue slot well under a second.
@@ -29,7 +42,8 @@ STREAM_STEPS = 16
 STREAM_PAUSE_S = 0.03
 
 
-def _tagline(assistant: Assistant) -> str:
+def tagline(assistant: Assistant) -> str:
+    """The line under the title: how many articles, from when to when."""
     w = words()
     try:
         s = assistant.status()
@@ -42,7 +56,8 @@ def _tagline(assistant: Assistant) -> str:
     )
 
 
-def _stats(assistant: Assistant) -> str:
+def stats(assistant: Assistant) -> str:
+    """The index panel's figures, or how to make an index."""
     w = words()
     try:
         s = assistant.status()
@@ -57,7 +72,8 @@ def _stats(assistant: Assistant) -> str:
     )
 
 
-def _sources(assistant: Assistant) -> list[str]:
+def sources_choices(assistant: Assistant) -> list[str]:
+    """The sources the filter offers."""
     try:
         return list(assistant.status()["sources"])
     except Exception:
@@ -88,6 +104,8 @@ class ChatApp:
         self.settings = settings
         self.assistant = assistant or Assistant(settings)
         self._index_lock = threading.Lock()
+        self.feedback = Feedback(settings.index_dir)
+        self.exports = ExportFiles()
 
     def answer(
         self,
@@ -97,10 +115,12 @@ class ChatApp:
         until: str | None = None,
         sources: list[str] | None = None,
         as_of: str | None = None,
+        ignore_time_words: bool = False,
     ) -> Answer | str:
         """The final Answer, or a friendly message for a question that cannot be asked."""
         result: Answer | str = ""
-        for kind, value in self.stream(question, turns, since, until, sources, as_of):
+        events = self.stream(question, turns, since, until, sources, as_of, ignore_time_words)
+        for kind, value in events:
             if kind != "text":
                 result = value
         return result
@@ -113,18 +133,21 @@ class ChatApp:
         until: str | None = None,
         sources: list[str] | None = None,
         as_of: str | None = None,
+        ignore_time_words: bool = False,
     ) -> Iterator[tuple[str, str | Answer]]:
         """("text", answer so far) as an LLM writes it, then ("answer", Answer) or ("error", msg)."""
         text = ""
+        options: dict[str, Any] = {
+            "history": _plain_history(turns),
+            "since": _date_text(since),
+            "until": _date_text(until),
+            "sources": sources or None,
+            "as_of": _date_text(as_of),
+        }
+        if ignore_time_words:
+            options["ignore_time_words"] = True
         try:
-            for event in self.assistant.ask_stream(
-                question,
-                history=_plain_history(turns),
-                since=_date_text(since),
-                until=_date_text(until),
-                sources=sources or None,
-                as_of=_date_text(as_of),
-            ):
+            for event in self.assistant.ask_stream(question, **options):
                 if isinstance(event, str):
                     text += event
                     yield "text", text
@@ -144,55 +167,121 @@ class ChatApp:
         until: str | None,
         sources: list[str] | None,
         as_of: str | None = None,
+        log: list[dict[str, Any]] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Show the question at once, stream the answer in word by word, then its sources.
 
-        Yields (chat, turns, source panel, question box, send button); the send button is off
-        while an answer streams, as a second question sent meanwhile would be dropped.
+        Yields (chat, turns, source panel, question box, send button, log, time chip, download,
+        Markdown); the send button is off while an answer streams, as a second question sent
+        meanwhile would be dropped.
         """
+        asked = {"since": since, "until": until, "sources": sources or [], "as_of": as_of}
+        yield from self._reply(question, chat, turns, log, asked)
+
+    def without_time_words(
+        self,
+        chat: list[dict[str, str]] | None,
+        turns: list[dict[str, str]] | None,
+        log: list[dict[str, Any]] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The time chip removed: the latest question asked again without its time words, its
+        answer in place of the one before (yields as respond does)."""
+        gr = _gradio()
+        chat, turns, log = list(chat or []), list(turns or []), list(log or [])
+        if not log or log[-1]["index"] != len(chat) - 1:
+            # The chip belongs to the latest answer only; anything else is stale.
+            yield (gr.skip(),) * 6 + (gr.update(visible=False), gr.skip(), gr.skip())
+            return
+        entry = log[-1]
+        asked = {k: entry[k] for k in ("since", "until", "sources", "as_of")}
+        asked["ignore_time_words"] = True
+        yield from self._reply(
+            entry["question"], chat[:-2], turns[:-2], log[:-1], asked, entry.get("export")
+        )
+
+    def _articles(self, answer: Answer) -> dict[str, Article]:
+        """The cited articles, whole, to open beside the answer."""
+        found: dict[str, Article] = {}
+        reader = getattr(self.assistant, "reader", None)
+        for c in answer.citations:
+            if reader is None or c.article_id in found:
+                continue
+            try:
+                found[c.article_id] = reader.article(c.article_id)
+            except Exception:  # gone in a re-index since: the source still shows its paragraph
+                continue
+        return found
+
+    def _reply(
+        self,
+        question: str,
+        chat: list[dict[str, str]] | None,
+        turns: list[dict[str, str]] | None,
+        log: list[dict[str, Any]] | None,
+        asked: dict[str, Any],
+        replaces: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """respond's work; `replaces`: the export file of an answer asked again in place."""
         gr = _gradio()
         w = words()
         chat = [*(chat or []), {"role": "user", "content": inert(question or "")}]
-        turns = list(turns or [])
+        turns, log = list(turns or []), list(log or [])
         busy, idle = gr.update(interactive=False), gr.update(interactive=True)
-        yield [*chat, {"role": "assistant", "content": w["thinking"]}], turns, gr.skip(), "", busy
+        hidden, skip = gr.update(visible=False), gr.skip()
+        rest = (skip, skip, skip)
+        thinking = [*chat, {"role": "assistant", "content": w["thinking"]}]
+        yield thinking, turns, skip, "", busy, skip, hidden, skip, skip
+        ignore = bool(asked.get("ignore_time_words"))
+        args = (asked["since"], asked["until"], asked["sources"], asked["as_of"], ignore)
         if self.assistant.answerer.streams:
             # An LLM writes the answer: show its verified sentences as they arrive.
             result: Answer | str = ""
-            for kind, value in self.stream(question, turns, since, until, sources, as_of):
+            for kind, value in self.stream(question, turns, *args):
                 if kind == "text":
                     partial = [*chat, {"role": "assistant", "content": answer_html(value)}]
-                    yield partial, turns, gr.skip(), "", gr.skip()
+                    yield partial, turns, skip, "", skip, *rest, skip
                 else:
                     result = value
         else:
-            result = self.answer(question, turns, since, until, sources, as_of)
+            result = self.answer(question, turns, *args)
         if isinstance(result, str):
             chat.append({"role": "assistant", "content": inert(result)})
-            yield chat, turns, sources_html(None), "", idle
+            yield chat, turns, sources_html(None), "", idle, log, hidden, skip, skip
             return
+        entry = {
+            **asked,
+            "id": uuid.uuid4().hex,
+            "question": question,
+            "answer": result,
+            "history": _plain_history(turns),
+            # The day "this week" was read against, so feedback can ask it again that day.
+            "as_of": _date_text(asked["as_of"]) or date.today().isoformat(),
+        }
+        panel_html = sources_html(result, self._articles(result), entry["id"])
         # Without an LLM the answer is whole at once; pacing it out reads as typing. An LLM's
         # answer has streamed already.
         total = 0 if self.assistant.answerer.streams else word_count(result.text)
         step = max(1, total // STREAM_STEPS)
-        panel: Any = sources_html(result)
+        panel: Any = panel_html
         for n in range(step, total, step):
-            yield (
-                [*chat, {"role": "assistant", "content": partial_answer_html(result.text, n)}],
-                turns,
-                panel,
-                "",
-                gr.skip(),
-            )
+            partial = [*chat, {"role": "assistant", "content": partial_answer_html(result.text, n)}]
+            yield partial, turns, panel, "", skip, *rest, skip
             # The panel is sent once; later steps only grow the answer.
-            panel = gr.skip()
+            panel = skip
             time.sleep(STREAM_PAUSE_S)
         chat.append({"role": "assistant", "content": answer_html(result.text)})
         turns += [
             {"role": "user", "content": result.question},
             {"role": "assistant", "content": result.text},
         ]
-        yield chat, turns, sources_html(result), "", idle
+        entry["index"] = len(chat) - 1
+        previous = replaces or (log[-1].get("export") if log else None)
+        log.append(entry)
+        markdown = conversation_markdown(log)
+        entry["export"] = self.exports.write(markdown, previous)
+        window = result.time_window
+        chip = gr.update(visible=bool(window), value=time_chip(window))
+        yield chat, turns, panel_html, "", idle, log, chip, entry["export"], markdown
 
     def api_ask(self, question: str) -> dict[str, Any]:
         """The `ask` API: a question in, Answer.to_dict() out (or an error message)."""
@@ -208,7 +297,7 @@ class ChatApp:
         gr = _gradio()
         w = words()
         if not files:
-            return w["index_none"], _stats(self.assistant), _tagline(self.assistant), gr.skip()
+            return w["index_none"], stats(self.assistant), tagline(self.assistant), gr.skip()
         uploads = self.settings.index_dir / "uploads"
         uploads.mkdir(parents=True, exist_ok=True)
         for f in files:
@@ -227,8 +316,8 @@ class ChatApp:
         except Exception as exc:  # a locked or unwritable index: say so in the panel
             return (
                 w["index_failed"].format(error=inert(str(exc))),
-                _stats(self.assistant),
-                _tagline(self.assistant),
+                stats(self.assistant),
+                tagline(self.assistant),
                 gr.skip(),
             )
         lines = [w["index_done"].format(summary=inert(report.summary()))]
@@ -238,105 +327,17 @@ class ChatApp:
         ]
         return (
             "\n\n".join(lines),
-            _stats(self.assistant),
-            _tagline(self.assistant),
-            gr.update(choices=_sources(self.assistant)),
+            stats(self.assistant),
+            tagline(self.assistant),
+            gr.update(choices=sources_choices(self.assistant)),
         )
 
 
 def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any:
-    """The Gradio Blocks of the chat page."""
-    gr = _gradio()
+    """The Gradio Blocks of the chat page (laid out in ui/page.py)."""
+    from ui.page import page
 
-    app = ChatApp(settings, assistant)
-    w = words()
-    with gr.Blocks(title=w["title"], analytics_enabled=False) as demo:
-        gr.Markdown(f"# {w['title']}")
-        tagline = gr.Markdown(_tagline(app.assistant))
-        turns = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                chat = gr.Chatbot(
-                    height=520,
-                    show_label=False,
-                    render_markdown=True,
-                    sanitize_html=True,
-                    allow_tags=False,
-                    elem_id="chat",
-                    feedback_options=None,
-                    # No "share": it posts the conversation to Hugging Face.
-                    buttons=["copy", "copy_all"],
-                )
-                with gr.Row():
-                    box = gr.Textbox(
-                        placeholder=w["input_placeholder"],
-                        show_label=False,
-                        scale=5,
-                        elem_id="question",
-                        max_lines=4,
-                    )
-                    send = gr.Button(
-                        w["send"], variant="primary", scale=1, min_width=80, elem_id="send"
-                    )
-                gr.Markdown(w["examples_label"])
-                with gr.Row():
-                    example_buttons = [
-                        gr.Button(q, size="sm", elem_classes=["example"]) for q in w["examples"]
-                    ]
-                clear = gr.Button(w["clear"], size="sm")
-            with gr.Column(scale=2, min_width=300):
-                panel = gr.HTML(sources_html(None), elem_id="sources")
-        with gr.Accordion(w["filters"], open=False), gr.Row():
-            since = gr.Textbox(label=w["since"], elem_id="since")
-            until = gr.Textbox(label=w["until"], elem_id="until")
-            # "this week" and "recently" are read against this day (default today).
-            as_of = gr.Textbox(
-                label=w["as_of"], placeholder=date.today().isoformat(), elem_id="as-of"
-            )
-            sources = gr.Dropdown(
-                choices=_sources(app.assistant),
-                multiselect=True,
-                label=w["sources_filter"],
-                elem_id="source-filter",
-            )
-        with gr.Accordion(w["index_panel"], open=False):
-            stats = gr.Markdown(_stats(app.assistant), elem_id="index-stats")
-            files = gr.File(
-                label=w["upload"],
-                file_count="multiple",
-                elem_id="upload",
-                file_types=app.assistant.file_types(),
-            )
-            index_button = gr.Button(w["index_button"])
-            report = gr.Markdown(elem_id="index-report")
-
-        inputs = [box, chat, turns, since, until, sources, as_of]
-        outputs = [chat, turns, panel, box, send]
-        send.click(app.respond, inputs, outputs, api_visibility="private")
-        box.submit(app.respond, inputs, outputs, api_visibility="private")
-        for button in example_buttons:
-            button.click(lambda q: q, [button], [box], api_visibility="private", queue=False).then(
-                app.respond, inputs, outputs, api_visibility="private"
-            )
-        # The chat's own trash button empties it; the history and the panel must follow.
-        chat.clear(lambda: ([], sources_html(None)), None, [turns, panel], api_visibility="private")
-        clear.click(
-            lambda: ([], [], sources_html(None), "", gr.update(interactive=True)),
-            None,
-            outputs,
-            api_visibility="private",
-            queue=False,
-        )
-
-        # Gradio injects progress through this default; that is its documented API.
-        def add(files_value, progress=gr.Progress()):  # noqa: B008
-            return app.add_files(files_value, progress)
-
-        index_button.click(
-            add, [files], [report, stats, tagline, sources], api_visibility="private"
-        )
-        gr.api(app.api_ask, api_name="ask")
-    return demo
+    return page(ChatApp(settings, assistant))
 
 
 def serve(settings: ChatSettings, host: str = "127.0.0.1", port: int = 7860) -> int:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from assistant import Answer, Citation
 from prompts import table
+
+if TYPE_CHECKING:
+    from index import Article
 
 # One pass, character by character: escaping HTML first and markdown after would turn the
 # "#" of "&#39;" into an entity too. Markdown and LaTeX act on the second group.
@@ -81,13 +85,14 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
-def _meta(
+def meta(
     source: str | None,
     published: str | None,
     inferred: bool,
     url: str | None,
     page: int | None = None,
 ) -> str:
+    """The line under a title: source, date (inferred marked), page, link to the original."""
     w = words()
     bits = []
     if source:
@@ -107,7 +112,17 @@ def _meta(
     return " · ".join(bits)
 
 
-def _citation(c: Citation) -> str:
+def _choose(answer_id: str | None, kind: str, i: int) -> str:
+    """The "this is the sentence that answers it" button (ui/feedback.py records the choice)."""
+    if not answer_id:
+        return ""
+    return (
+        f'<button type="button" class="choose" data-answer="{inert(answer_id)}" '
+        f'data-kind="{kind}" data-i="{i}">{words()["choose"]}</button>'
+    )
+
+
+def _citation(c: Citation, article: str = "", choose: str = "") -> str:
     rel_start = max(0, c.start - c.context_start)
     rel_end = rel_start + len(c.quote)
     context = c.context or c.quote
@@ -118,34 +133,60 @@ def _citation(c: Citation) -> str:
         + f"<mark>{inert(context[rel_start:rel_end])}</mark>"
         + inert(context[rel_end:])
     )
+    title = f'<span class="n">[{c.n}]</span> {inert(c.title)}'
+    if article:
+        # The title opens the whole article, as the answer's [n] does.
+        title = f'<a class="open" href="#src-{c.n}" title="{words()["article_open"]}">{title}</a>'
     return (
-        f'<div class="src" id="src-{c.n}"><div class="src-title"><span class="n">[{c.n}]</span> '
-        f"{inert(c.title)}</div>"
-        f'<div class="src-meta">{_meta(c.source, c.published, c.date_inferred, c.url, c.page)}</div>'
-        f'<p class="src-text">{body}</p></div>'
+        f'<div class="src" id="src-{c.n}"><div class="src-title">{title}</div>'
+        f'<div class="src-meta">{meta(c.source, c.published, c.date_inferred, c.url, c.page)}</div>'
+        f'<p class="src-text">{body}</p>{choose}{article}</div>'
     )
 
 
-def sources_html(answer: Answer | None) -> str:
-    """The source panel for the latest answer: citations, or related passages when declined."""
+def sources_html(
+    answer: Answer | None,
+    articles: Mapping[str, Article] | None = None,
+    answer_id: str | None = None,
+) -> str:
+    """The source panel for the latest answer: citations, or related passages when declined.
+
+    articles: the cited articles by id, to open whole beside the answer; answer_id: the chat's
+    id of the answer, for the buttons that choose the sentence that answers it.
+    """
+    from ui.article import article_html
+
     w = words()
     if answer is None:
         return f"<div class='sources'><p class='muted'>{w['sources_empty']}</p></div>"
-    parts = [f"<div class='sources'><h3>{w['sources_title']}</h3>"]
-    parts += [_citation(c) for c in answer.citations]
+    parts = [f"<div class='sources'><h3 id='sources-top'>{w['sources_title']}</h3>"]
+    for i, c in enumerate(answer.citations):
+        article = (articles or {}).get(c.article_id)
+        view = article_html(article, c, answer.citations) if article else ""
+        parts.append(_citation(c, view, _choose(answer_id, "cite", i)))
     if not answer.answered and answer.related:
         parts.append(f"<h3 class='related'>{w['related_title']}</h3>")
         parts.append(f"<p class='muted'>{w['related_note']}</p>")
-        for r in answer.related:
+        for i, r in enumerate(answer.related):
             parts.append(
                 f"<div class='src related'><div class='src-title'>{inert(r.title)}</div>"
-                f"<div class='src-meta'>{_meta(r.source, r.published, False, None)}</div>"
-                f"<p class='src-text'>{inert(r.quote)}</p></div>"
+                f"<div class='src-meta'>{meta(r.source, r.published, False, None)}</div>"
+                f"<p class='src-text'>{inert(r.quote)}</p>{_choose(answer_id, 'related', i)}</div>"
             )
     if not answer.citations and not answer.related:
         parts.append(f"<p class='muted'>{w['sources_empty']}</p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def time_chip(window: Mapping[str, str] | None) -> str:
+    """The label of the chip that shows the dates a question's time words applied."""
+    if not window:
+        return ""
+    key = "chip_range" if window.get("kind") == "range" else "chip_window"
+    return words()[key].format(
+        since=window["since"], until=window["until"], words=window.get("words") or "?"
+    )
 
 
 CSS = """
@@ -160,4 +201,41 @@ CSS = """
 .muted { opacity: 0.7; }
 a.cite { text-decoration: none; font-weight: 600; }
 .inferred { font-style: italic; }
+/* The whole article, opened from [n] or a source's title (ui/article.py, script in ui/page.py). */
+#sources .sources { max-height: 80vh; overflow-y: auto; overflow-wrap: anywhere; }
+.src-title a.open { color: inherit; text-decoration: none; }
+.src-title a.open:hover { text-decoration: underline; }
+.src .article { display: none; }
+.src.open .article { display: block; }
+.src.open > .src-text, .src.open > .src-title, .src.open > .src-meta { display: none; }
+.sources.reading .src:not(.open), .sources.reading .related, .sources.reading > .muted {
+  display: none;
+}
+.article { margin-top: 0.4em; }
+/* Which article and the way back stay in sight while it scrolls. */
+.article-head {
+  position: sticky; top: 0; z-index: 1; padding: 0.3em 0;
+  background: var(--background-fill-primary); border-bottom: 1px solid var(--border-color-primary);
+}
+.article-title { font-weight: 600; font-size: 1.05em; margin-top: 0.4em; }
+.article-text { white-space: pre-wrap; line-height: 1.5; margin-top: 0.6em; }
+.article-text mark.cited { background: var(--color-accent-soft); color: inherit; }
+.article-text mark.focus { background: #ffe066; color: #111; outline: 2px solid #e0a800; }
+a.close { font-size: 0.9em; }
+button.choose {
+  font-size: 0.8em; border: 1px solid var(--border-color-primary); border-radius: 999px;
+  padding: 1px 10px; margin: 0.2em 0; background: transparent; cursor: pointer;
+}
+button.choose.chosen { background: var(--color-accent-soft); cursor: default; }
+/* Time words of the question, under the answer: removing the chip asks again without them. */
+#time-chip { align-self: flex-start; border-radius: 999px; width: auto; max-width: 100%; }
+#feedback-note { font-size: 0.9em; opacity: 0.85; }
+/* Gradio's container hides overflow, which would make it, not the page, what the article's
+   header sticks to; clip looks the same. (Gradio scopes rules inside @media, so not there.) */
+.gradio-container { overflow: clip !important; }
+@media (max-width: 640px) {
+  /* Stacked under the chat, the page scrolls (and the article's header sticks to it). */
+  #sources .sources { max-height: none; overflow-y: visible; }
+  .toolbar { flex-wrap: wrap; }
+}
 """
