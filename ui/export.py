@@ -76,10 +76,13 @@ class ExportFiles:
     """Where the downloadable copies go: one folder per process, one file per conversation."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="newsdesk-export-"))
+        # Made on the first write: a ChatApp that only serves the API writes none.
+        self.folder: Path | None = None
 
     def write(self, markdown: str, previous: str | None = None) -> str:
         """Write a conversation's Markdown to a fresh file; remove the copy it replaces."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="newsdesk-export-"))
         if previous and Path(previous).parent.parent == self.folder:
             # Gradio serves its own copy of the file it was given; ours is no longer needed.
             with contextlib.suppress(OSError):
