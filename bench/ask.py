@@ -83,26 +83,15 @@ def section_ask(t: Tier) -> None:
         Figure("ask() warm p95", pct(stage["total"], 95), "ms", f"{floor_ref} p95", f95),
         Figure("  retrieval (hybrid) p50", pct(stage["retrieval"], 50), "ms", "floor p50", f50),
         Figure("  retrieval (hybrid) p95", pct(stage["retrieval"], 95), "ms", "floor p95", f95),
-        Figure(
-            "  answer composition p50",
-            pct(stage["answer"], 50),
-            "ms",
-            "ask() p50",
-            pct(stage["total"], 50),
-        ),
-        Figure(
-            "  answer composition p95",
-            pct(stage["answer"], 95),
-            "ms",
-            "ask() p95",
-            pct(stage["total"], 95),
-        ),
-        Figure(
-            "  question analysis + index check p50",
-            pct(stage["before"], 50),
-            "ms",
-            "ask() p50",
-            pct(stage["total"], 50),
+        *(
+            Figure(
+                f"  {label} p{q}", pct(stage[key], q), "ms", f"ask() p{q}", pct(stage["total"], q)
+            )
+            for key, label in (
+                ("answer", "answer composition"),
+                ("before", "question analysis + index check"),
+            )
+            for q in (50, 95)
         ),
         Figure("ask() answered", answered / n, "", note=f"{n} generated questions"),
         Figure(

@@ -126,8 +126,6 @@ class Stopwatch:
     def patch(self, owner: Any, attr: str, label: str) -> Iterator[None]:
         """Time every call of owner.attr under label while the context is open."""
         original = getattr(owner, attr)
-        # What the owner itself holds, put back as it was (a classmethod stays a classmethod).
-        own = vars(owner).get(attr)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             t = time.perf_counter()
@@ -136,14 +134,23 @@ class Stopwatch:
             finally:
                 self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - t
 
-        setattr(owner, attr, timed)
-        try:
+        with replaced(owner, attr, timed):
             yield
-        finally:
-            if own is not None:
-                setattr(owner, attr, own)
-            else:
-                delattr(owner, attr)
+
+
+@contextlib.contextmanager
+def replaced(owner: Any, attr: str, value: Any) -> Iterator[None]:
+    """owner.attr set to value while the context is open."""
+    # What the owner itself holds, put back as it was (a classmethod stays a classmethod).
+    own = vars(owner).get(attr)
+    setattr(owner, attr, value)
+    try:
+        yield
+    finally:
+        if own is not None:
+            setattr(owner, attr, own)
+        else:
+            delattr(owner, attr)
 
 
 def rss_mb() -> float:

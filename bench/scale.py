@@ -3,11 +3,9 @@ querying process (the `--query-child` mode of bench.run)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from bench.common import (
     child_peak,
     contains,
     pct,
+    replaced,
     rss_mb,
     sample,
 )
@@ -29,21 +28,6 @@ from index import IndexReader, disk_usage
 
 # The querying-memory child answers this many questions after loading (issue 5).
 QUERY_CHILD_QUESTIONS = 100
-
-
-@contextlib.contextmanager
-def _replaced(owner: Any, attr: str, value: Any) -> Iterator[None]:
-    """owner.attr set to value while the context is open."""
-    # What the owner itself holds, put back as it was (a classmethod stays a classmethod).
-    original = vars(owner).get(attr)
-    setattr(owner, attr, value)
-    try:
-        yield
-    finally:
-        if original is not None:
-            setattr(owner, attr, original)
-        else:
-            delattr(owner, attr)
 
 
 def _du(path: Path) -> float:
@@ -92,8 +76,8 @@ def section_scale(t: Tier) -> None:
     # rebuilt one is refused (both are third-party calls; the reader falls back on its own).
     built: list[float] = []
     with (
-        _replaced(bm25s.BM25, "load", _refuse),
-        _replaced(BM25Retriever, "persist", _refuse),
+        replaced(bm25s.BM25, "load", _refuse),
+        replaced(BM25Retriever, "persist", _refuse),
     ):
         for _ in range(LOAD_RUNS):
             reader = IndexReader(t.settings)
