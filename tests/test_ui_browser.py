@@ -335,3 +335,22 @@ def test_at_phone_width_everything_fits_and_the_article_opens(ui_url: str, brows
     assert box["y"] >= 0 and box["y"] + box["height"] <= 812
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(ARTIFACTS / "chat-375-article.png"))
+
+
+def test_an_open_question_gets_a_dated_cited_brief(ui_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(ui_url)
+    page.locator("#question textarea").fill("What happened in Kursk?")
+    page.locator("#question textarea").press("Enter")
+    _answered(page, 0)
+    bullets = page.locator("#chat .message-row").last.locator("ul.brief li")
+    assert bullets.count() >= 3
+    texts = [bullets.nth(i).inner_text() for i in range(bullets.count())]
+    assert len(set(texts)) == len(texts)
+    cites = [bullets.nth(i).locator("a.cite").inner_text() for i in range(bullets.count())]
+    assert cites == [f"[{n}]" for n in range(1, len(texts) + 1)]
+    # Each bullet opens with its day in bold, oldest first.
+    days = [bullets.nth(i).locator("strong").first.inner_text() for i in range(len(texts))]
+    assert all(", 2025" in day for day in days)
+    sources = page.locator("#sources").inner_text()
+    assert sources.count(SEED_TITLE) >= 3

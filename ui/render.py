@@ -49,15 +49,25 @@ def _line(line: str) -> str:
 
 
 def answer_html(text: str) -> str:
-    """The answer's markdown (bold, quotes, [n] markers) as safe HTML with links to sources."""
-    blocks = []
+    """The answer's markdown (bold, quotes, "- " bullets of a brief, [n] markers) as safe HTML
+    with links to sources."""
+    blocks: list[str] = []
+    items: list[str] = []
     for line in text.split("\n"):
+        if line.startswith("- "):
+            items.append(f"<li>{_line(line[2:])}</li>")
+            continue
+        if items:
+            blocks.append('<ul class="brief">' + "".join(items) + "</ul>")
+            items = []
         if not line.strip():
             continue
         if line.startswith("> "):
             blocks.append(f"<blockquote>{_line(line[2:])}</blockquote>")
         else:
             blocks.append(f"<p>{_line(line)}</p>")
+    if items:
+        blocks.append('<ul class="brief">' + "".join(items) + "</ul>")
     return "\n".join(blocks)
 
 
