@@ -85,6 +85,9 @@ class WarcLoader:
                 left = 0 if gzipped else path.stat().st_size - records.offset
                 if left > 0:
                     raise _Cut(f"{left:,} bytes after the last whole record")
+                if records.err_count:
+                    # warcio only warns (on stderr) when a record's length is wrong.
+                    raise _Cut(f"{_count(records.err_count, 'record')} of the wrong length")
             except _Cut as exc:
                 yield Problem(
                     name, f"truncated or damaged WARC ({exc}); pages before it kept: {kept}"

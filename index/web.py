@@ -122,8 +122,12 @@ def feed_articles(
     """Each entry of an RSS or Atom document as an article (raises ArticleError if not a feed)."""
     import feedparser
 
-    # A stream, never bytes or str: given a string, feedparser would open it as a path or URL.
-    parsed = feedparser.parse(io.BytesIO(data))
+    try:
+        # A stream, never bytes or str: given a string, feedparser opens it as a path or URL.
+        parsed = feedparser.parse(io.BytesIO(data))
+    except (ValueError, LookupError) as exc:
+        # feedparser means never to raise, but a garbled encoding="..." can make it.
+        raise ArticleError(f"malformed feed: {type(exc).__name__}: {exc}") from None
     error = parsed.get("bozo_exception")
     broken = bool(parsed.bozo) and isinstance(error, xml.sax.SAXException)
     if not parsed.entries:
