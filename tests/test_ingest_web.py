@@ -1,101 +1,26 @@
-"""Feeds, web pages and web archives, indexed from a real loopback HTTP server and real files.
+"""Feeds and web pages, indexed from a real loopback HTTP server and answered with citations.
 
-A ThreadingHTTPServer on 127.0.0.1 serves RSS feeds (entries with their full text and entries
-with only a summary, whose pages are fetched), pages, robots.txt and bad answers (404, a page
-slower than the fetch timeout, pages over the size cap, a malformed feed, a redirect loop).
-WARC files are written with warcio's WARCWriter. The real embedding model and Chroma index
-them, and questions are answered with citations. Nothing leaves the loopback interface.
+The site (tests/web_site.py) serves RSS feeds (entries with their full text and entries with
+only a summary, whose pages are fetched), pages, robots.txt and bad answers (404, a page slower
+than the fetch timeout, pages over the size cap, a malformed feed, a redirect loop). The real
+embedding model and Chroma index them. Nothing leaves the loopback interface.
 """
 
 from __future__ import annotations
 
-import io
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 from conftest import open_live_db, run_cli
 from llm_servers import free_port
+from web_site import Entry, Site, articles_by_url, ask, page, paragraphs, rss, settings
 
-from assistant import Answer, Assistant
-from assistant.settings import NewsdeskSettings
-from index import Article, Indexer
+from index import Indexer
 
-# Small limits keep the bad cases fast: a slow page fails after a second, a big one at 64 KiB.
-LIMITS = {"fetch_timeout_s": 1.0, "fetch_max_bytes": 64 * 1024}
-SLOW_S = 3.0
-
-
-@dataclass
-class Route:
-    """What the server answers for one path."""
-
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    status: int = 200
-    delay: float = 0.0
-    length: bool = True  # without Content-Length the body runs until the connection closes
-    location: str = ""
-
-
-class Site:
-    """A loopback web site whose routes a test sets, recording each request it gets."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.hits: list[tuple[str, str]] = []  # (path, User-Agent)
-        handler = type("Handler", (_Handler,), {"site": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False  # a sleeping handler must not hold up the teardown
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def serve(self, path: str, body: bytes | str, **kw: object) -> str:
-        """Answer GET path with this body (see Route); returns the path's URL."""
-        data = body.encode() if isinstance(body, str) else body
-        self.routes[path] = Route(data, **kw)  # type: ignore[arg-type]
-        return self.url + path
-
-    def count(self, path: str) -> int:
-        """How many times path was requested."""
-        return sum(1 for p, _ in self.hits if p == path)
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    site: Site
-
-    def do_GET(self) -> None:
-        self.site.hits.append((self.path, self.headers.get("User-Agent", "")))
-        route = self.site.routes.get(self.path) or Route(
-            b"<html><body>Not here</body></html>", status=404
-        )
-        time.sleep(route.delay)
-        try:
-            self.send_response(route.status)
-            if route.location:
-                self.send_header("Location", route.location)
-            self.send_header("Content-Type", route.content_type)
-            if route.length:
-                self.send_header("Content-Length", str(len(route.body)))
-            self.end_headers()
-            self.wfile.write(route.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timed out, or stopped reading past its size cap)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+SLOW_S = 3.0  # past the tests' one-second fetch timeout
 
 
 @pytest.fixture(scope="module")
@@ -105,60 +30,6 @@ def site() -> Iterator[Site]:
     s.serve("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     yield s
     s.close()
-
-
-def settings(tmp_path: Path) -> NewsdeskSettings:
-    """Settings for an index under tmp_path, with the test's small fetch limits."""
-    return NewsdeskSettings(index_dir=tmp_path / "index", **LIMITS)
-
-
-# -- what the site serves -------------------------------------------------------------------
-
-
-def page(title: str, *paragraphs: str, published: str | None = None) -> str:
-    """A news page as a site serves it: navigation, the article, a footer."""
-    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{meta}</head>"
-        "<body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
-        f"<article><h1>{title}</h1>\n{body}\n</article>"
-        "<footer>Copyright The Harbour Courier</footer></body></html>"
-    )
-
-
-@dataclass
-class Entry:
-    guid: str
-    title: str
-    link: str
-    published: str
-    summary: str
-    content: str = ""  # the full text, as content:encoded; empty for a summary-only entry
-
-
-def rss(title: str, entries: list[Entry]) -> str:
-    """An RSS 2.0 feed."""
-    items = "".join(
-        f"<item><title>{escape(e.title)}</title><link>{e.link}</link>"
-        f'<guid isPermaLink="false">{e.guid}</guid><pubDate>{e.published}</pubDate>'
-        f"<dc:creator>Mara Quint</dc:creator><description>{escape(e.summary)}</description>"
-        + (f"<content:encoded><![CDATA[{e.content}]]></content:encoded>" if e.content else "")
-        + "</item>"
-        for e in entries
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-        f"<title>{title}</title><link>http://127.0.0.1/</link><description>News</description>"
-        f"{items}</channel></rss>"
-    )
-
-
-def paragraphs(*texts: str) -> str:
-    """An entry's full text as feeds carry it: HTML paragraphs."""
-    return "".join(f"<p>{t}</p>" for t in texts)
 
 
 GLASSWORKS = paragraphs(
@@ -261,22 +132,6 @@ def harbour_entries(site: Site, base: str) -> list[Entry]:
             "Volunteers planted young apple trees.",
         ),
     ]
-
-
-def articles_by_url(index_dir: Path) -> dict[str | None, Article]:
-    """Every article of the live index, by its URL."""
-    db = open_live_db(index_dir)
-    try:
-        return {a.url: a for a in db.all_articles()}
-    finally:
-        db.close()
-
-
-def ask(s: NewsdeskSettings, question: str) -> Answer:
-    """Ask the index a question; the answer must cite something."""
-    answer = Assistant(s).ask(question)
-    assert answer.answered and answer.citations, answer.text
-    return answer
 
 
 # -- feeds and pages at URLs ----------------------------------------------------------------
@@ -468,137 +323,3 @@ def test_feed_files_are_read_and_an_xml_file_that_is_not_a_feed_is_reported(
         "broken.rss": reasons["broken.rss"],
     }
     assert reasons["broken.rss"].startswith("malformed feed")
-
-
-# -- web archives ---------------------------------------------------------------------------
-
-
-@dataclass
-class Capture:
-    """One response in a WARC: the page's address, HTTP status and type, body, crawl time."""
-
-    uri: str
-    body: str | bytes
-    status: str = "200 OK"
-    content_type: str = "text/html; charset=utf-8"
-    date: str = "2025-02-20T07:15:00Z"
-
-
-def write_warc(path: Path, captures: list[Capture]) -> list[int]:
-    """Write a WARC as a crawler does (a warcinfo record, then a request and a response for each
-    page; .warc.gz: one gzip member a record); returns where each response ends in the file."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    ends = []
-    with path.open("wb") as fh:
-        writer = WARCWriter(fh, gzip=path.suffix == ".gz")
-        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
-        for c in captures:
-            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "x")], is_http_request=True)
-            writer.write_record(writer.create_warc_record(c.uri, "request", http_headers=request))
-            body = c.body.encode() if isinstance(c.body, str) else c.body
-            response = StatusAndHeaders(c.status, [("Content-Type", c.content_type)], "HTTP/1.1")
-            writer.write_record(
-                writer.create_warc_record(
-                    c.uri,
-                    "response",
-                    payload=io.BytesIO(body),
-                    http_headers=response,
-                    warc_headers_dict={"WARC-Date": c.date},
-                )
-            )
-            ends.append(fh.tell())
-    return ends
-
-
-CINEMA = page(
-    "Council buys the old Roxy cinema",
-    "The town council bought the old Roxy cinema on Market Street for 1.2 million euros on "
-    "Tuesday and plans to reopen it as a concert hall and public library.",
-    "The cinema closed in 2019 and its owners had applied to turn it into flats, which "
-    "neighbours opposed in a petition signed by four thousand residents.",
-)  # no date of its own: the crawl's day stands for it
-DREDGING = page(
-    "Harbour dredging to start in April",
-    "Dredgers will deepen the harbour's main channel to eleven metres from April so that the "
-    "new container ships can berth at any tide, the port authority said on Monday.",
-    "The work will take five months and the channel will stay open to the fishing fleet.",
-    published="2025-02-17T10:00:00Z",
-)
-
-
-def test_a_warc_is_indexed_by_page_and_other_records_are_counted(tmp_path: Path) -> None:
-    crawl = tmp_path / "CC-NEWS-20250220.warc.gz"
-    cinema = "https://town-news.example/local/roxy-cinema-bought"
-    write_warc(
-        crawl,
-        [
-            Capture(cinema, CINEMA),
-            Capture("https://port-news.example/dredging", DREDGING, date="2025-02-19T12:00:00Z"),
-            Capture(
-                "https://town-news.example/logo.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"
-            ),
-            Capture(
-                "https://town-news.example/gone", page("Gone", "Not here."), status="404 Not Found"
-            ),
-        ],
-    )
-    s = settings(tmp_path)
-    report = Indexer(s).run([crawl])
-    assert report.added == 2
-    assert [(p.path, p.reason) for p in report.problems] == [
-        (str(crawl), "2 records skipped: 1 non-HTML, 1 non-200")
-    ]
-    found = articles_by_url(s.index_dir)
-    assert set(found) == {cinema, "https://port-news.example/dredging"}
-    # A page's own date wins; a page without one is dated by its crawl.
-    assert found[cinema].published is not None
-    assert found[cinema].published.isoformat() == "2025-02-20"
-    dredging = found["https://port-news.example/dredging"].published
-    assert dredging is not None and dredging.isoformat() == "2025-02-17"
-
-    answer = ask(s, "How much did the council pay for the Roxy cinema?")
-    assert any(c.url == cinema and "1.2 million" in c.quote for c in answer.citations)
-    assert {c.source for c in answer.citations} == {"town-news.example"}  # the site, by name
-
-    # The skipped records are for good: the unchanged archive is not read again.
-    again = Indexer(s).run([crawl])
-    assert (again.unchanged, again.problems, again.embedded) == (2, [], 0)
-
-
-def test_a_truncated_warc_keeps_the_pages_before_the_cut(tmp_path: Path) -> None:
-    swim = page(
-        "River swim race returns after ten years",
-        "The river swim race from the weir to the old mill returned on Sunday after ten years, "
-        "and 340 swimmers finished the two-kilometre course in cold but calm water.",
-    )
-    choir = page(
-        "Miners' choir sings its last concert",
-        "The miners' choir of Eastfield sang its last concert on Saturday, seventy years after "
-        "it was founded by the men of the Number Four pit.",
-    )
-    gz, plain = tmp_path / "cut.warc.gz", tmp_path / "cut.warc"
-    for path, first in ((gz, swim), (plain, choir)):
-        ends = write_warc(
-            path,
-            [
-                Capture(f"https://news.example/{path.name}/first", first),
-                Capture(f"https://news.example/{path.name}/second", DREDGING),
-            ],
-        )
-        # An interrupted download: the file stops 100 bytes before the end of the second page.
-        path.write_bytes(path.read_bytes()[: ends[1] - 100])
-    s = settings(tmp_path)
-    report = Indexer(s).run([gz, plain])
-    assert report.added == 2
-    assert set(articles_by_url(s.index_dir)) == {
-        "https://news.example/cut.warc.gz/first",
-        "https://news.example/cut.warc/first",
-    }
-    reasons = {p.path: p.reason for p in report.problems}
-    assert set(reasons) == {str(gz), str(plain)}
-    assert all(r.startswith("truncated or damaged WARC") for r in reasons.values()), reasons
-    assert "ended before the end-of-stream marker" in reasons[str(gz)]
-    assert "the record of https://news.example/cut.warc/second stops" in reasons[str(plain)]
-    assert all(r.endswith("pages before it kept: 1") for r in reasons.values())
