@@ -7,29 +7,26 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from index import keyword
-from index.articles import Article, ArticleError, Chunk, Problem, RawArticle, day_number
+from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
 from index.embedding import Embedder, model_dir, shared_embedder
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
-from index.errors import FIX_REBUILD, IndexDamagedError, StoreError
+from index.errors import StoreError
 from index.fetch import Fetcher, FetchError, Page, fetching, is_url
-from index.health import MODEL_STAMP, open_live_store
+from index.health import MODEL_STAMP
 from index.housekeeping import (
     check_free_space,
     present_ids,
-    recover_pointer,
     remove_stale_builds,
     write_failure,
 )
 from index.layout import (
-    Pointer,
     index_lock,
     new_pointer,
     now_iso,
-    read_pointer,
     remove_build,
     store_path,
     write_pointer,
@@ -37,10 +34,11 @@ from index.layout import (
 from index.loaders import discover, iter_articles, loader_table
 from index.prepare import prepare
 from index.progress import Progress, advance_articles
+from index.repair import live_build, missing_vectors
 from index.report import IndexReport
 from index.settings import IndexSettings
 from index.store import ArticleDB
-from index.vectors import chroma_client, writable_collection
+from index.vectors import chroma_client, chunk_metadata, embed_groups, writable_collection
 from index.web import url_articles
 
 if TYPE_CHECKING:
@@ -57,21 +55,6 @@ ProgressFn = Callable[[int, int], None]
 def file_key(path: Path | str) -> str:
     """How a file is named in the index: its absolute path; a URL by itself."""
     return path if isinstance(path, str) else str(path.absolute())
-
-
-def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    """The flat metadata stored beside a chunk's vector (filters and citations use it)."""
-    return {
-        "article_id": article.article_id,
-        "title": article.title,
-        "source": article.source or "",
-        "url": article.url or "",
-        "published": article.published.isoformat() if article.published else "",
-        "published_int": day_number(article.published),
-        "date_inferred": article.date_inferred,
-        "start": chunk.start,
-        "end": chunk.end,
-    }
 
 
 class Indexer:
@@ -166,7 +149,7 @@ class Indexer:
         roots = list(paths) if paths else [DEFAULT_SEEDS]
         with index_lock(index_dir):
             client = chroma_client(self.settings)
-            live = self._live_build(report, rebuild)
+            live = live_build(self.settings, report, rebuild)
             fresh = rebuild or live is None
             pointer = new_pointer(self.settings.collection_prefix) if fresh else live
             assert pointer is not None
@@ -178,7 +161,18 @@ class Indexer:
                 if not fresh:
                     # Vectors lost (a deleted chroma/ folder, an emptied collection) come back
                     # from the store's chunks; leftovers of an interrupted run go.
-                    self._reconcile(db, collection, report, progress, on_progress)
+                    lost = missing_vectors(db, collection)
+                    if lost:
+                        total = sum(len(cs) for _, cs, _ in lost)
+                        if not self.settings.uses_server:
+                            check_free_space(self.settings.index_dir, total)
+                        self._embed_and_add(
+                            collection, lost, set(), total, progress, on_progress, report
+                        )
+                        report.repaired.append(
+                            f"{total} missing vectors re-embedded from the article store "
+                            "(no article re-read)"
+                        )
                 changed = fresh or report.added or report.updated or report.removed
                 ids = sorted(db.chunk_ids())
                 if not changed and not keyword.is_saved(db.path.parent, db.revision(), ids):
@@ -201,80 +195,6 @@ class Indexer:
             export_onnx(self.settings.model_cache_dir)
         report.seconds = time.perf_counter() - started
         return report
-
-    def _live_build(self, report: IndexReport, rebuild: bool) -> Pointer | None:
-        """The live build to update, checked first: a damaged store is refused (only a rebuild
-        from the article files can restore it), an unreadable pointer is re-pointed."""
-        index_dir = self.settings.index_dir
-        try:
-            live = read_pointer(index_dir)
-        except IndexDamagedError:
-            live = recover_pointer(index_dir, self.settings.collection_prefix)
-            if live is not None:
-                write_pointer(index_dir, live)
-                report.repaired.append(f"index pointer restored (build {live.build})")
-            return live
-        if live is None or rebuild:
-            return live
-        db = open_live_store(index_dir, live)
-        try:
-            model = db.meta().get("model")
-        finally:
-            db.close()
-        if model and model != MODEL_STAMP:
-            raise IndexDamagedError(
-                f"the index was embedded with {model}; this newsdesk embeds with {MODEL_STAMP}",
-                FIX_REBUILD,
-            )
-        return live
-
-    def _reconcile(
-        self,
-        db: ArticleDB,
-        collection: Collection,
-        report: IndexReport,
-        progress: bool | None,
-        on_progress: ProgressFn | None,
-    ) -> None:
-        """Make the collection hold exactly the store's chunks: re-embed the missing ones from
-        the store's own text (no article is read again), delete the ones no row vouches for."""
-        known = db.chunk_ids()
-        present = set(collection.get(include=[])["ids"])
-        orphans = sorted(present - known)
-        for i in range(0, len(orphans), 1000):
-            collection.delete(ids=orphans[i : i + 1000])
-        missing = known - present
-        if not missing:
-            return
-        articles: dict[str, tuple[Article, list[Chunk], str]] = {}
-        for row in db.chunk_rows(with_text=True):
-            if row["chunk_id"] not in missing:
-                continue
-            aid = row["article_id"]
-            if aid not in articles:
-                article = db.article(aid)
-                if article is None:
-                    continue
-                articles[aid] = (article, [], "")
-            articles[aid][1].append(
-                Chunk(
-                    row["chunk_id"],
-                    aid,
-                    row["text"],
-                    row["start"],
-                    row["end"],
-                    row["first_sentence"],
-                    row["last_sentence"],
-                )
-            )
-        pending = list(articles.values())
-        total = sum(len(cs) for _, cs, _ in pending)
-        if not self.settings.uses_server:
-            check_free_space(self.settings.index_dir, total)
-        self._embed_and_add(collection, pending, set(), total, progress, on_progress, report)
-        report.repaired.append(
-            f"{total} missing vectors re-embedded from the article store (no article re-read)"
-        )
 
     def _update(
         self,
@@ -403,7 +323,7 @@ class Indexer:
         on_progress: ProgressFn | None,
         report: IndexReport,
     ) -> None:
-        stale = _chunk_ids_of(db, remove + [a.article_id for a, _, _ in pending])
+        stale = db.chunk_ids_of(remove + [a.article_id for a, _, _ in pending])
         # Chunk ids derive from the article's content and offsets, so vectors an interrupted
         # run already added for these very chunks are adopted instead of embedded again.
         wanted = [c.chunk_id for _, cs, _ in pending for c in cs]
@@ -455,7 +375,7 @@ class Indexer:
         shown = progress if isinstance(progress, Progress) else Progress(progress)
         shown.start_embedding(total)
         done = 0
-        for group in _groups(pending, EMBED_GROUP_CHUNKS):
+        for group in embed_groups(pending, EMBED_GROUP_CHUNKS):
             chunks = [(a, c) for a, cs, _ in group for c in cs if c.chunk_id not in present]
             if not chunks:
                 continue
@@ -475,31 +395,3 @@ class Indexer:
             if on_progress:
                 on_progress(done, total)
         shown.end_embedding()
-
-
-def _groups(
-    pending: list[tuple[Article, list[Chunk], str]], size: int
-) -> list[list[tuple[Article, list[Chunk], str]]]:
-    groups: list[list[tuple[Article, list[Chunk], str]]] = []
-    count = size
-    for item in pending:
-        if count >= size:
-            groups.append([])
-            count = 0
-        groups[-1].append(item)
-        count += len(item[1])
-    return groups
-
-
-def _chunk_ids_of(db: ArticleDB, article_ids: list[str]) -> list[str]:
-    ids: list[str] = []
-    for i in range(0, len(article_ids), 500):
-        part = article_ids[i : i + 500]
-        marks = ",".join("?" * len(part))
-        ids += [
-            r[0]
-            for r in db.conn.execute(
-                f"SELECT chunk_id FROM chunks WHERE article_id IN ({marks})", part
-            )
-        ]
-    return ids

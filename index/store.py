@@ -133,6 +133,21 @@ class ArticleDB:
             )
         ]
 
+    def chunk_ids_of(self, article_ids: list[str]) -> list[str]:
+        """Ids of the chunks of these articles."""
+        ids: list[str] = []
+        # SQLite caps the parameters of one statement; 500 at a time stays well under.
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            ids += [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT chunk_id FROM chunks WHERE article_id IN ({marks})", part
+                )
+            ]
+        return ids
+
     def chunk_ids(self) -> set[str]:
         """Ids of every chunk the store vouches for."""
         return {r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks")}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from index.articles import Article, Chunk, day_number
 from index.errors import StoreError
 from index.layout import chroma_dir, writable
 from index.settings import IndexSettings
@@ -74,3 +75,33 @@ def writable_collection(client: ClientAPI, name: str, settings: IndexSettings) -
             warnings.filterwarnings("ignore", "legacy embedding function config")
             collection.modify(configuration={"hnsw": hnsw})
     return collection
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    """The flat metadata stored beside a chunk's vector (filters and citations use it)."""
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "source": article.source or "",
+        "url": article.url or "",
+        "published": article.published.isoformat() if article.published else "",
+        "published_int": day_number(article.published),
+        "date_inferred": article.date_inferred,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+
+
+def embed_groups(
+    pending: list[tuple[Article, list[Chunk], str]], size: int
+) -> list[list[tuple[Article, list[Chunk], str]]]:
+    """Articles in groups of about `size` chunks, each embedded and added to Chroma at once."""
+    groups: list[list[tuple[Article, list[Chunk], str]]] = []
+    count = size
+    for item in pending:
+        if count >= size:
+            groups.append([])
+            count = 0
+        groups[-1].append(item)
+        count += len(item[1])
+    return groups

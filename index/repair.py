@@ -1,0 +1,84 @@
+"""Repairs an indexing run makes before it writes: the live build checked (an unreadable pointer
+re-pointed, a damaged store or another model's vectors refused), vectors lost from the
+collection found again in the article store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from index.articles import Article, Chunk
+from index.errors import FIX_REBUILD, IndexDamagedError
+from index.health import MODEL_STAMP, open_live_store
+from index.housekeeping import recover_pointer
+from index.layout import Pointer, read_pointer, write_pointer
+from index.report import IndexReport
+from index.settings import IndexSettings
+from index.store import ArticleDB
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+
+def live_build(settings: IndexSettings, report: IndexReport, rebuild: bool) -> Pointer | None:
+    """The live build to update, checked first: a damaged store is refused (only a rebuild
+    from the article files can restore it), an unreadable pointer is re-pointed."""
+    index_dir = settings.index_dir
+    try:
+        live = read_pointer(index_dir)
+    except IndexDamagedError:
+        live = recover_pointer(index_dir, settings.collection_prefix)
+        if live is not None:
+            write_pointer(index_dir, live)
+            report.repaired.append(f"index pointer restored (build {live.build})")
+        return live
+    if live is None or rebuild:
+        return live
+    db = open_live_store(index_dir, live)
+    try:
+        model = db.meta().get("model")
+    finally:
+        db.close()
+    if model and model != MODEL_STAMP:
+        raise IndexDamagedError(
+            f"the index was embedded with {model}; this newsdesk embeds with {MODEL_STAMP}",
+            FIX_REBUILD,
+        )
+    return live
+
+
+def missing_vectors(
+    db: ArticleDB, collection: Collection
+) -> list[tuple[Article, list[Chunk], str]]:
+    """Delete the vectors no store row vouches for, and return the store's chunks that have no
+    vector, with their articles, to embed again from the store's own text (no article is read
+    again)."""
+    known = db.chunk_ids()
+    present = set(collection.get(include=[])["ids"])
+    orphans = sorted(present - known)
+    for i in range(0, len(orphans), 1000):
+        collection.delete(ids=orphans[i : i + 1000])
+    missing = known - present
+    if not missing:
+        return []
+    articles: dict[str, tuple[Article, list[Chunk], str]] = {}
+    for row in db.chunk_rows(with_text=True):
+        if row["chunk_id"] not in missing:
+            continue
+        aid = row["article_id"]
+        if aid not in articles:
+            article = db.article(aid)
+            if article is None:
+                continue
+            articles[aid] = (article, [], "")
+        articles[aid][1].append(
+            Chunk(
+                row["chunk_id"],
+                aid,
+                row["text"],
+                row["start"],
+                row["end"],
+                row["first_sentence"],
+                row["last_sentence"],
+            )
+        )
+    return list(articles.values())
