@@ -13,7 +13,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import MD_ARTICLE, make_article, open_live_db, run_cli, settings_for
+from conftest import (
+    MD_ARTICLE,
+    collection_ids,
+    make_article,
+    open_live_db,
+    run_cli,
+    settings_for,
+)
 
 from index import Indexer
 from index.formats import JsonLinesLoader
@@ -350,6 +357,7 @@ def test_a_6_mb_jsonl_of_2000_articles_indexes_whole(tmp_path: Path) -> None:
     assert (report.added, report.problems) == (2000, [])
     db = open_live_db(settings.index_dir)
     try:
-        assert len(db.all_articles()) == 2000
+        assert {a.article_id for a in db.all_articles()} == {f"s-{i}" for i in range(2000)}
+        assert db.chunk_ids() == collection_ids(settings)  # every chunk has its vector
     finally:
         db.close()
