@@ -181,6 +181,18 @@ class Assistant:
 
         return Indexer(self.settings).run(paths, progress=False, on_progress=on_progress)
 
+    def remove_articles(self, paths: list[Path]) -> IndexReport:
+        """Take the articles of these files out of the index (the files are left alone)."""
+        from index import remove_files
+
+        return remove_files(self.settings, paths)
+
+    def article_counts(self, paths: list[Path]) -> dict[Path | str, int]:
+        """How many articles the index holds from each of these files."""
+        from index import file_articles
+
+        return file_articles(self.settings, paths)
+
     def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer a question from the indexed articles, citing the sentences it rests on.
 

@@ -1,9 +1,10 @@
 """Turning articles into a searchable index, and reading it: the public surface of `index`.
 
 Writing: `Indexer(settings).run(paths)` loads, cleans, chunks, embeds and stores articles and
-returns an `IndexReport`. Reading: `IndexReader(settings)` is a consistent view of the live
-build (chunks, articles, entities, dense and keyword search). Nothing outside this package
-names a file inside an index dir. Names load on first use, so `import index` costs nothing.
+returns an `IndexReport`; `remove_files(settings, paths)` takes files' articles out again.
+Reading: `IndexReader(settings)` is a consistent view of the live build (chunks, articles,
+entities, dense and keyword search). Nothing outside this package names a file inside an
+index dir. Names load on first use, so `import index` costs nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ _EXPORTS = {
     "FeedbackLog": "index.feedback",
     "read_feedback": "index.feedback",
     "record_feedback": "index.feedback",
+    "file_articles": "index.files",
+    "remove_files": "index.files",
+    "size_limits": "index.files",
 }
 
 __all__ = [
@@ -68,15 +72,18 @@ __all__ = [
     "TextEncoder",
     "clean_text",
     "disk_usage",
+    "file_articles",
     "index_status",
     "loader_table",
     "query_encoder",
     "read_articles",
     "read_feedback",
     "record_feedback",
+    "remove_files",
     "set_offline_env",
     "shared_embedder",
     "shared_tagger",
+    "size_limits",
     "split_sentences",
 ]
 
@@ -88,6 +95,7 @@ if TYPE_CHECKING:
     from index.entities import Entity, shared_tagger
     from index.errors import IndexBusyError, IndexMissingError, StoreError
     from index.feedback import FeedbackLog, read_feedback, record_feedback
+    from index.files import file_articles, remove_files, size_limits
     from index.layout import disk_usage
     from index.loaders import loader_table, read_articles
     from index.offline import set_offline_env

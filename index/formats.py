@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ijson
 import yaml
@@ -18,6 +18,9 @@ import yaml
 from index.articles import ArticleError, Problem, RawArticle
 from index.loaders import TEXT_FIELDS, decode, from_fields, from_items, read_text, too_big
 from index.streams import GZIP_ERRORS, head, numbered_lines, open_input
+
+if TYPE_CHECKING:
+    from index.settings import IndexSettings
 
 Read = Iterator[RawArticle | Problem]
 # A file that is no JSON Lines at all (a binary renamed .jsonl) stops after this many bad lines
@@ -50,6 +53,10 @@ class JsonLoader:
 
     suffixes = (".json", ".json.gz")
 
+    def max_file_bytes(self, settings: IndexSettings) -> int | None:
+        """No limit per file: the size limit applies to each record."""
+        return None
+
     def read(self, path: Path, max_bytes: int) -> Read:
         """The articles of a JSON file; each bad item is reported, a list's by its number."""
         name = str(path)
@@ -79,6 +86,10 @@ class JsonLinesLoader:
     number and the rest are read."""
 
     suffixes = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+
+    def max_file_bytes(self, settings: IndexSettings) -> int | None:
+        """No limit per file: the size limit applies to each record."""
+        return None
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """The articles of a JSON Lines file, read line by line."""

@@ -49,6 +49,11 @@ class Loader(Protocol):
         ...
 
 
+# A loader may also say how large a file of its types may be, `max_file_bytes(settings) -> int |
+# None` (None: limited per record only); without it a file is one article, limited as one
+# (index/files.py, which the chat's upload checks before it keeps a file).
+
+
 def loader_table() -> dict[str, Loader]:
     """Every registered loader by the file suffix it reads (".txt", ".jsonl" ...)."""
     table: dict[str, Loader] = {}

@@ -10,9 +10,12 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.articles import ArticleError, Problem, RawArticle
+
+if TYPE_CHECKING:
+    from index.settings import IndexSettings
 
 Read = Iterator[RawArticle | Problem]
 
@@ -39,6 +42,10 @@ class PdfLoader:
     """A PDF's text layer as one article, with the offset where each page begins."""
 
     suffixes = (".pdf",)
+
+    def max_file_bytes(self, settings: IndexSettings) -> int:
+        """Fonts and images come with the text: files FILE_FACTOR times the article limit."""
+        return FILE_FACTOR * settings.max_article_bytes
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """The one article of a PDF; an encrypted, scanned or damaged one is a Problem."""
@@ -93,6 +100,10 @@ class DocxLoader:
     """A Word document's paragraphs, headings and table cells as one article."""
 
     suffixes = (".docx",)
+
+    def max_file_bytes(self, settings: IndexSettings) -> int:
+        """Fonts and images come with the text: files FILE_FACTOR times the article limit."""
+        return FILE_FACTOR * settings.max_article_bytes
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """The one article of a .docx file; a damaged or password-protected one is a Problem."""

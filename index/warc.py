@@ -15,13 +15,16 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from index.articles import ArticleError, Problem, RawArticle
 from index.fetch import media_type
 from index.formats import _html_file
 from index.web import html_text, page_date
+
+if TYPE_CHECKING:
+    from index.settings import IndexSettings
 
 Read = Iterator[RawArticle | Problem]
 
@@ -58,6 +61,10 @@ class WarcLoader:
     """A .warc or .warc.gz file: each HTML page served with status 200 is an article."""
 
     suffixes = (".warc", ".warc.gz")
+
+    def max_file_bytes(self, settings: IndexSettings) -> int | None:
+        """No limit per file: the size limit applies to each record."""
+        return None
 
     def read(self, path: Path, max_bytes: int) -> Read:
         """Each page of the archive as an article, as it is read; skipped ones are counted."""

@@ -35,6 +35,10 @@ class FeedLoader:
 
     suffixes = (".rss", ".atom", ".xml")
 
+    def max_file_bytes(self, settings: IndexSettings) -> int:
+        """A feed file is read whole, as a fetched feed is: up to NEWSDESK_FETCH_MAX_BYTES."""
+        return settings.fetch_max_bytes
+
     def read(self, path: Path, max_bytes: int) -> Read:
         """Each entry of the feed as an article (summary-only entries with their page's text)."""
         fetcher = active()

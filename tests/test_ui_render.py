@@ -172,13 +172,14 @@ class FailingIndexer(StubAssistant):
         raise RuntimeError("no index")
 
 
-def test_upload_copies_files_and_reports_failure_in_the_panel(tmp_path: Path) -> None:
+def test_upload_that_cannot_be_indexed_reports_it_and_keeps_nothing(tmp_path: Path) -> None:
     upload = tmp_path / "in" / "story.txt"
     upload.parent.mkdir()
     upload.write_text("Headline\n\nBody.", encoding="utf-8")
     app = ChatApp(NewsdeskSettings(index_dir=tmp_path / "ix"), FailingIndexer())  # type: ignore[arg-type]
     report, stats, tagline, _sources = app.add_files([str(upload)])
-    assert (tmp_path / "ix" / "uploads" / "story.txt").read_text() == "Headline\n\nBody."
     assert inert("the index <dir> is locked by another run") in report
+    # Not left behind unindexed: the user adds it again once the index can be written.
+    assert words()["upload_not_kept"] in report and app.uploads.names() == []
     assert stats == words()["index_missing"] and tagline == words()["tagline_empty"]
     assert app.add_files([])[0] == words()["index_none"]

@@ -8,8 +8,6 @@ panel; the `ask` API.
 
 from __future__ import annotations
 
-import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from ui.render import (
     words,
 )
 from ui.settings import ChatSettings
+from ui.uploads import Uploads, max_upload_bytes
 
 if TYPE_CHECKING:
     from index import Article
@@ -103,7 +102,8 @@ class ChatApp:
     def __init__(self, settings: NewsdeskSettings, assistant: Assistant | None = None) -> None:
         self.settings = settings
         self.assistant = assistant or Assistant(settings)
-        self._index_lock = threading.Lock()
+        # Uploads are kept in the index dir and indexed or removed there (ui/uploads.py).
+        self.uploads = Uploads(settings, self.assistant)
         self.feedback = Feedback(settings.index_dir)
         self.exports = ExportFiles()
 
@@ -293,44 +293,41 @@ class ChatApp:
     def add_files(
         self, files: list[str] | None, progress: Callable[..., Any] | None = None
     ) -> tuple[str, str, str, Any]:
-        """Copy uploads into the index dir and index them incrementally."""
+        """Keep the uploads in the index dir, each under a name of its own, and index them (or
+        say why not); returns (report, stats, tagline, sources filter)."""
         gr = _gradio()
         w = words()
         if not files:
             return w["index_none"], stats(self.assistant), tagline(self.assistant), gr.skip()
-        uploads = self.settings.index_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            src = Path(f)
-            # Only the base name is kept, so an upload cannot land outside uploads/.
-            shutil.copyfile(src, uploads / src.name)
 
         def on_progress(done: int, total: int) -> None:
             if progress is not None and total:
                 progress(done / total, desc=w["index_progress"])
 
-        try:
-            # One indexing run at a time from this page; the indexer also locks the index dir.
-            with self._index_lock:
-                report = self.assistant.add_articles([uploads], on_progress=on_progress)
-        except Exception as exc:  # a locked or unwritable index: say so in the panel
-            return (
-                w["index_failed"].format(error=inert(str(exc))),
-                stats(self.assistant),
-                tagline(self.assistant),
-                gr.skip(),
-            )
-        lines = [w["index_done"].format(summary=inert(report.summary()))]
-        lines += [
-            w["index_skipped"].format(path=inert(Path(p.path).name), reason=inert(p.reason))
-            for p in report.problems
-        ]
+        report = self.uploads.add([Path(f) for f in files], on_progress)
         return (
-            "\n\n".join(lines),
+            report,
             stats(self.assistant),
             tagline(self.assistant),
             gr.update(choices=sources_choices(self.assistant)),
         )
+
+    def remove_uploads(self, names: list[str] | None) -> tuple[str, str, str, Any, Any]:
+        """Take chosen uploads out of the index and delete them; returns (report, stats,
+        tagline, sources filter, uploads list)."""
+        gr = _gradio()
+        report = self.uploads.remove(names)
+        return (
+            report,
+            stats(self.assistant),
+            tagline(self.assistant),
+            gr.update(choices=sources_choices(self.assistant)),
+            self.uploaded(),
+        )
+
+    def uploaded(self) -> Any:
+        """The index panel's list of uploaded files, as it is now, none chosen."""
+        return _gradio().update(choices=self.uploads.names(), value=[])
 
 
 def build(settings: NewsdeskSettings, assistant: Assistant | None = None) -> Any:
@@ -367,6 +364,9 @@ def serve(settings: ChatSettings, host: str = "127.0.0.1", port: int = 7860) -> 
         css=CSS,
         footer_links=["api"],
         quiet=True,
+        # Larger uploads are refused before they are written; each type's own limit is checked
+        # before an upload is kept (ui/uploads.py).
+        max_file_size=max_upload_bytes(settings),
         # The OpenAI-compatible API at /v1 (ui/api.py), behind the same login, on this server.
         app_kwargs={"routes": [api_mount(settings, assistant)]},
     )

@@ -161,6 +161,14 @@ def page(app: ChatApp) -> Any:
             )
             index_button = gr.Button(w["index_button"])
             report = gr.Markdown(elem_id="index-report")
+            # What was uploaded, to take out of the index again (ui/uploads.py).
+            uploaded = gr.Dropdown(
+                choices=app.uploads.names(),
+                multiselect=True,
+                label=w["uploaded"],
+                elem_id="uploaded",
+            )
+            remove_button = gr.Button(w["remove_button"], elem_id="remove-upload")
 
         inputs = [box, chat, turns, since, until, sources, as_of, log]
         outputs = [chat, turns, panel, box, send, log, chip, download, markdown]
@@ -199,6 +207,14 @@ def page(app: ChatApp) -> Any:
 
         index_button.click(
             add, [files], [report, index_stats, head, sources], api_visibility="private"
+        ).then(app.uploaded, None, [uploaded], api_visibility="private")
+        remove_button.click(
+            app.remove_uploads,
+            [uploaded],
+            [report, index_stats, head, sources, uploaded],
+            api_visibility="private",
         )
+        # The list as it is when a page opens, not as it was when the server started.
+        demo.load(app.uploaded, None, [uploaded], api_visibility="private")
         gr.api(app.api_ask, api_name="ask")
     return demo
