@@ -104,7 +104,7 @@ class JsonLinesLoader:
                         continue
                     where = f"line {lineno}"
                     item = _json_line(line, max_bytes)
-                    if isinstance(item, str):
+                    if isinstance(item, Unreadable):
                         bad += 1
                         yield Problem(f"{name} ({where})", item)
                         if bad >= MAX_BAD_LINES_FIRST and not good:
@@ -122,23 +122,27 @@ class JsonLinesLoader:
             raise ArticleError("empty file")
 
 
+class Unreadable(str):
+    """Why a line has no JSON value (told apart from a line that is a JSON string)."""
+
+
 def _json_line(line: bytes | int, max_bytes: int) -> Any:
-    """The JSON value of one line, or why it has none (a str)."""
+    """The JSON value of one line, or why it has none (an Unreadable)."""
     if isinstance(line, int):
-        return str(too_big(max_bytes, line))
+        return Unreadable(too_big(max_bytes, line))
     try:
         # Without its line end, so an error's column is on the line itself.
         text = line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        return (
+        return Unreadable(
             f"undecodable text: not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
         )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+        return Unreadable(f"invalid JSON: {exc.msg} (column {exc.colno})")
     except RecursionError:
-        return "invalid JSON: nested too deeply"
+        return Unreadable("invalid JSON: nested too deeply")
     # A line that is a string is a valid JSON value; from_items reports it as not an object.
     return value
 

@@ -53,7 +53,8 @@ def test_hostile_questions_get_an_answer_or_a_decline(assistant: Assistant, ques
     answer = assistant.ask(question)
     assert isinstance(answer.text, str) and answer.text
     if not answer.answered:
-        assert "don't say" in answer.text
+        # A question that is not English is told the index answers English questions.
+        assert "don't say" in answer.text or "answers questions in English" in answer.text
     assert "cheese" not in answer.text.replace(question, "") or not answer.answered
     # The store is untouched by what the question says.
     assert assistant.ask("Who visited Kursk and when?").answered
