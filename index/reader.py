@@ -132,7 +132,10 @@ class IndexReader:
                 r["source"],
             )
             chunks[info.chunk_id] = info
-        collection = live_collection(chroma_client(self.settings, for_reading=True), pointer)
+        # Fresh: a revision another process wrote is in the store's log, not yet in the vector
+        # index this process loaded before (index/vectors.py).
+        client = chroma_client(self.settings, for_reading=True, fresh=True)
+        collection = live_collection(client, pointer)
         # Chunks whose vectors are gone are found by keywords only; the CLI warns about them.
         self.missing_vectors = max(0, len(chunks) - collection.count())
         if chunks and self.missing_vectors == len(chunks):

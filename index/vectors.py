@@ -26,8 +26,25 @@ def _readonly_copy(path: Path) -> Path:
     return copy
 
 
-def chroma_client(settings: IndexSettings, for_reading: bool = False) -> ClientAPI:
-    """A Chroma client: a server when NEWSDESK_CHROMA_HOST is set, else embedded in the index dir."""
+def _forget_system(path: Path) -> None:
+    """Make the next client of an embedded store load it afresh from disk.
+
+    Chroma keeps one system per store and process, whose vector index holds what was on disk
+    when it loaded and what this process added since; what another process (`newsdesk index`,
+    `newsdesk watch`) added is never searched by it. A new system replays the store's log on
+    load. Clients made before keep the old one until they are dropped. Chroma has no public
+    call for this; its cache is keyed by the store's path.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+
+
+def chroma_client(
+    settings: IndexSettings, for_reading: bool = False, fresh: bool = False
+) -> ClientAPI:
+    """A Chroma client: a server when NEWSDESK_CHROMA_HOST is set, else embedded in the index dir
+    (fresh: loaded anew from disk, with what other processes have written since)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -45,6 +62,8 @@ def chroma_client(settings: IndexSettings, for_reading: bool = False) -> ClientA
             # a read-only disk is queried from a private copy instead.
             path = _readonly_copy(path)
         path.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _forget_system(path)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # chromadb raises plain Exception/ValueError for connection errors
         where = (
