@@ -175,7 +175,7 @@ class Indexer:
                         )
                 changed = fresh or report.added or report.updated or report.removed
                 ids = sorted(db.chunk_ids())
-                if not changed and not keyword.is_saved(db.path.parent, db.revision(), ids):
+                if ids and not changed and not keyword.is_saved(db.path.parent, db.revision(), ids):
                     report.repaired.append("keyword index rebuilt")
                 db.replace_articles([], [], {}, {"model": MODEL_STAMP})
                 if fresh:
