@@ -24,6 +24,7 @@ from assistant.commands import (
     cmd_feedback,
     cmd_index,
     cmd_status,
+    cmd_watch,
     settings_of,
 )
 from index.plugins import COMMANDS
@@ -43,6 +44,17 @@ def iso_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def seconds(value: str) -> float:
+    """An argparse type: a number of seconds above zero."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {value!r}")
+    return number
 
 
 def shared_options() -> SharedOptions:
@@ -128,6 +140,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["export"], help="export: write the question set (JSONL)")
     p.add_argument("--out", metavar="FILE", help="write it to FILE (default: standard output)")
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser(
+        "watch",
+        parents=store,
+        help="index files, folders and URLs, then keep the index current as they change",
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="PATH|URL", help="files, folders (recursive) or URLs (feeds)"
+    )
+    p.add_argument(
+        "--interval",
+        type=seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="fetch the URLs again this often (default 300); files are indexed as they change",
+    )
+    p.set_defaults(func=cmd_watch)
 
     for ep in entry_points(group=COMMANDS):
         ep.load()(sub, settings_of, shared)

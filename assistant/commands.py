@@ -1,4 +1,4 @@
-"""What each built-in `newsdesk` subcommand does: index, status, ask, eval, feedback.
+"""What each built-in `newsdesk` subcommand does: index, status, ask, eval, feedback, watch.
 
 The parser that reaches them, and the options they share, are in assistant/cli.py. Every
 command takes the parsed arguments and returns the process's exit code.
@@ -46,6 +46,52 @@ def cmd_index(args: argparse.Namespace) -> int:
     else:
         print(report.summary())
     return EXIT_SKIPPED if report.problems else 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Index files, folders and URLs, then again as they change; Ctrl-C (or SIGTERM) stops it."""
+    import signal
+    import time
+
+    from index import IndexReport, Problem
+    from index.fetch import is_url
+    from index.watch import Watcher
+
+    settings = settings_of(args)
+    missing = [i for i in args.inputs if not is_url(i) and not Path(i).exists()]
+    if missing:
+        print(render("watch", "missing", "watch.toml", paths=", ".join(missing)), file=sys.stderr)
+        return EXIT_USAGE
+
+    def on_run(report: IndexReport, fresh: list[Problem]) -> None:
+        for problem in fresh:
+            print(f"skipped {problem}", file=sys.stderr)
+        line = json.dumps(report.to_dict()) if args.json else report.summary()
+        print(line if args.json else f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+    def on_busy(message: str) -> None:
+        print(render("watch", "busy", "watch.toml", message=message), file=sys.stderr, flush=True)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A service manager stops it with SIGTERM: as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, interrupt)
+    urls = [i for i in args.inputs if is_url(i)]
+    start = render(
+        "watch",
+        "start",
+        "watch.toml",
+        paths=len(args.inputs) - len(urls),
+        urls=len(urls),
+        interval=f"{args.interval:g}",
+    )
+    print(start, file=sys.stderr, flush=True)
+    try:
+        Watcher(settings, list(args.inputs), args.interval, on_run, on_busy).run()
+    except KeyboardInterrupt:
+        print(render("watch", "stopped", "watch.toml"), file=sys.stderr)
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
