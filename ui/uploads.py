@@ -127,6 +127,8 @@ class Uploads:
         notes: list[str] = []
         stored: list[Path] = []
         new: list[Path] = []
+        # What the user called each stored file, which the report names it by.
+        given: dict[str, str] = {}
         with self.lock:
             for src in files:
                 reason = self.refusal(src)
@@ -135,6 +137,7 @@ class Uploads:
                     continue
                 path, created = self.store(src)
                 stored.append(path)
+                given[str(path)] = src.name
                 if created:
                     new.append(path)
                 if src.name.startswith("."):
@@ -158,11 +161,11 @@ class Uploads:
         lines = [w["index_done"].format(summary=inert(report.summary()))]
         lines += [
             w["index_skipped"].format(
-                path=inert(Path(p.path).name), reason=inert(self._short(p.reason))
+                path=inert(self._given(p.path, given)), reason=inert(self._short(p.reason))
             )
             for p in report.problems
         ]
-        lines += [w["upload_empty"].format(name=inert(p.name)) for p in empty]
+        lines += [w["upload_empty"].format(name=inert(given[str(p)])) for p in empty]
         return "\n\n".join(lines + notes)
 
     def remove(self, names: list[str] | None) -> str:
@@ -185,6 +188,14 @@ class Uploads:
             except OSError as exc:
                 return w["remove_undeleted"].format(articles=report.removed, error=inert(str(exc)))
         return w["removed"].format(names=shown, articles=report.removed)
+
+    @staticmethod
+    def _given(where: str, given: dict[str, str]) -> str:
+        """A problem's place by the name the file was uploaded as ("story.jsonl (line 3)")."""
+        for stored, name in given.items():
+            if where == stored or where.startswith(f"{stored} "):
+                return name + where[len(stored) :]
+        return Path(where).name
 
     def _short(self, text: str) -> str:
         """A problem's text with this folder's path left out (it names the stored file)."""
