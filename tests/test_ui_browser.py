@@ -354,3 +354,62 @@ def test_an_open_question_gets_a_dated_cited_brief(ui_url: str, browser) -> None
     assert all(", 2025" in day for day in days)
     sources = page.locator("#sources").inner_text()
     assert sources.count(SEED_TITLE) >= 3
+
+
+LIGHTHOUSE = (
+    "Lighthouse keeper retires after forty years\n\n"
+    "Keeper Ilse Brandt switched off the Skarv lighthouse lamp for the last time on Friday, "
+    "after forty years of service.\n\nThe light is now run from the mainland.\n"
+)
+
+
+def test_an_upload_is_removed_from_the_index_panel(ui_url: str, browser, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(LIGHTHOUSE, encoding="utf-8")
+    page = browser.new_page()
+    page.goto(ui_url)
+    page.get_by_text("Index", exact=True).click()
+    page.locator("#upload input[type=file]").set_input_files([str(story)])
+    page.get_by_role("button", name="Index the files").click()
+    report = page.locator("#index-report")
+    page.wait_for_function(
+        "document.querySelector('#index-report').innerText.includes('Indexed')", timeout=120_000
+    )
+    assert "1 added" in report.inner_text()
+    question = "Who switched off the Skarv lighthouse lamp?"
+    _ask(page, question, "Ilse Brandt")
+
+    # The uploaded files list offers it under its kept name; removing it takes it away.
+    page.locator("#uploaded input").click()
+    page.locator("#uploaded [role=option]", has_text="story-").first.click()
+    page.get_by_role("button", name="Remove from the index").click()
+    page.wait_for_function(
+        "document.querySelector('#index-report').innerText.startsWith('Removed')",
+        timeout=60_000,
+    )
+    assert "1 articles taken out" in report.inner_text()
+    rows = _rows(page)
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    _answered(page, rows)
+    assert "Ilse Brandt" not in _last_answer(page)
+    assert "Lighthouse keeper" not in page.locator("#sources").inner_text()
+
+
+def test_the_running_chat_answers_from_articles_another_process_indexed(
+    ui_url: str, ui_index: Path, browser, tmp_path: Path
+) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "lighthouse.txt").write_text(LIGHTHOUSE, encoding="utf-8")
+    # `newsdesk index` (as `newsdesk watch` runs it) in a process of its own, while the chat runs.
+    done = subprocess.run(
+        [str(NEWSDESK), "index", str(tmp_path / "news"), "--index-dir", str(ui_index)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0 and "1 added" in done.stdout, done.stderr
+    page = browser.new_page()
+    page.goto(ui_url)
+    _ask(page, "Who switched off the Skarv lighthouse lamp?", "Ilse Brandt")
+    assert "Lighthouse keeper retires" in page.locator("#sources").inner_text()
