@@ -211,3 +211,37 @@ def test_watch_refuses_a_path_that_does_not_exist(tmp_path: Path) -> None:
     result = run_cli("watch", str(tmp_path / "nowhere"), "--index-dir", str(tmp_path / "index"))
     assert result.returncode == 2 and "no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_only_changes_that_can_alter_the_index_start_a_run(tmp_path: Path) -> None:
+    from watchfiles import Change
+
+    from index.watch import Watcher
+
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    single = tmp_path / "extra.md"
+    single.write_text("Extra\n\nText.\n")
+    # The index inside the watched folder: its own writes must not start runs without end.
+    settings = settings_for(folder / "data" / "index")
+    watcher = Watcher(settings, [str(folder), str(single), "http://127.0.0.1:9/feed"], 1.0)
+    assert watcher.urls == ["http://127.0.0.1:9/feed"]
+    news, extra = folder.resolve(), single.resolve()
+
+    def relevant(change: Change, path: Path) -> bool:
+        return watcher.relevant(change, str(path))
+
+    assert relevant(Change.added, news / "sub" / "story.txt")
+    assert relevant(Change.modified, news / "dump.jsonl.gz")
+    assert relevant(Change.deleted, news / "gone.txt")
+    assert relevant(Change.deleted, news / "old-folder")  # a folder, perhaps: checked
+    assert not relevant(Change.added, news / "data" / "index" / "chroma" / "x.bin")
+    assert not relevant(Change.added, news / ".story.txt.swp")
+    assert not relevant(Change.modified, news / ".git" / "story.txt")
+    assert not relevant(Change.added, news / "notes.tmp")  # no loader reads it
+    assert relevant(Change.modified, extra)
+
+    changes = {(Change.added, str(news / "sub" / "a.txt")), (Change.modified, str(extra))}
+    assert watcher.affected(changes) == {folder, single}
+    # The watched file's neighbours are seen (its folder is watched) but index nothing.
+    assert watcher.affected({(Change.added, str(tmp_path.resolve() / "other.md"))}) == set()
