@@ -144,25 +144,19 @@ def decode(data: bytes, max_bytes: int) -> str:
     if not data.strip():
         raise ArticleError("empty file")
     encoding = bom_encoding(data)
-    if encoding:
-        # Windows tools (Notepad, PowerShell's >) write UTF-16 with a byte order mark.
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise ArticleError(
-                f"undecodable text: not valid {encoding.upper()} ({exc.reason})"
-            ) from None
-        if not text.strip():
-            raise ArticleError("empty file")
-        return text
-    if b"\x00" in data[:8192]:
+    # Windows tools (Notepad, PowerShell's >) write UTF-16 with a byte order mark; its NULs are
+    # text, elsewhere they mean a binary file.
+    if encoding is None and b"\x00" in data[:8192]:
         raise ArticleError("binary file (contains NUL bytes), not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ArticleError(
-            f"undecodable text: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
+        why = (
+            f"not valid {encoding.upper()} ({exc.reason})"
+            if encoding
+            else f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        )
+        raise ArticleError(f"undecodable text: {why}") from None
     if not text.strip():
         raise ArticleError("empty file")
     return text

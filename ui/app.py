@@ -107,20 +107,11 @@ class ChatApp:
         self.feedback = Feedback(settings.index_dir)
         self.exports = ExportFiles()
 
-    def answer(
-        self,
-        question: str,
-        turns: list[dict[str, str]],
-        since: str | None = None,
-        until: str | None = None,
-        sources: list[str] | None = None,
-        as_of: str | None = None,
-        ignore_time_words: bool = False,
-    ) -> Answer | str:
-        """The final Answer, or a friendly message for a question that cannot be asked."""
+    def answer(self, question: str, turns: list[dict[str, str]], *options: Any) -> Answer | str:
+        """The final Answer of stream() (which takes the same options), or a friendly message
+        for a question that cannot be asked."""
         result: Answer | str = ""
-        events = self.stream(question, turns, since, until, sources, as_of, ignore_time_words)
-        for kind, value in events:
+        for kind, value in self.stream(question, turns, *options):
             if kind != "text":
                 result = value
         return result
