@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from assistant.settings import NewsdeskSettings
 from index import Indexer
@@ -116,7 +116,30 @@ def _chunk(content: str) -> bytes:
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
-class FakeOpenAI:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 with a handler class, started by `with`."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL newsdesk is pointed at."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeOpenAI(LoopbackServer):
     """A real loopback server speaking the OpenAI chat-completions protocol, with scripted
     replies: reply(request body) gives the text, streamed word by word."""
 
@@ -167,27 +190,15 @@ class FakeOpenAI:
                 raw += end
                 self.wfile.write(end)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL newsdesk is pointed at."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self.thread.start()
-        return self
+        self._serve(Handler)
 
     def __exit__(self, *exc: object) -> None:
+        # A handler told to hang is let go, so shutdown does not wait for it.
         self._release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__(*exc)
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackServer):
     """A loopback HTTP proxy in front of an upstream server that records each exchange."""
 
     def __init__(self, upstream_port: int) -> None:
@@ -235,20 +246,4 @@ class RecordingProxy:
             def do_GET(self) -> None:
                 self._forward("GET")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL newsdesk is pointed at."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> RecordingProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)

@@ -16,7 +16,17 @@ from xml.sax.saxutils import escape
 import pytest
 from conftest import open_live_db, run_cli
 from llm_servers import free_port
-from web_site import Entry, Site, articles_by_url, ask, page, paragraphs, rss, settings
+from web_site import (
+    OBSERVATORY,
+    Entry,
+    Site,
+    articles_by_url,
+    ask,
+    page,
+    paragraphs,
+    rss,
+    settings,
+)
 
 from index import Indexer
 
@@ -41,16 +51,6 @@ GLASSWORKS = paragraphs(
     "and its equipment before the furnace is allowed to cool.",
     "The glassworks made the green bottles of the town's mineral water from 1885 until 1990, "
     "and still supplies the lamp glass of the harbour lighthouse.",
-)
-OBSERVATORY = paragraphs(
-    "The hill observatory at Brenner Ridge installed a new two-metre telescope mirror on "
-    "Wednesday, lifting it through the dome with a crane borrowed from the shipyard.",
-    "The mirror was ground in Jena over eighteen months and travelled to the ridge on a "
-    "specially sprung lorry that never exceeded thirty kilometres an hour.",
-    "Astronomers said the first images would be taken in April, once the mirror has been "
-    "aligned and coated with a fresh layer of aluminium.",
-    "The old mirror, in use since 1961, will be shown in the visitor centre at the foot of the "
-    "ridge from the summer.",
 )
 TRAM = paragraphs(
     "Tram drivers in the harbour city voted on Friday to accept a new rota that ends split "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NEWSDESK, ROOT, run_cli, settings_for
-from web_site import Entry, Site, paragraphs, rss
+from web_site import OBSERVATORY, Entry, Site, paragraphs, rss
 
 from assistant import Answer, Assistant
 from index.layout import index_lock
@@ -32,16 +32,6 @@ BRIDGE_V2 = (
     "Harbour bridge closes again over a cracked bearing\n\n"
     "The harbour bridge closed again on Thursday after inspectors found a cracked bearing, city "
     "engineer Maren Holt said.\n\nHolt said repairs to the bearing would take about a week.\n"
-)
-OBSERVATORY = paragraphs(
-    "The hill observatory at Brenner Ridge installed a new two-metre telescope mirror on "
-    "Wednesday, lifting it through the dome with a crane borrowed from the shipyard.",
-    "The mirror was ground in Jena over eighteen months and travelled to the ridge on a "
-    "specially sprung lorry that never exceeded thirty kilometres an hour.",
-    "Astronomers said the first images would be taken in April, once the mirror has been "
-    "aligned and coated with a fresh layer of aluminium.",
-    "The old mirror, in use since 1961, will be shown in the visitor centre at the foot of the "
-    "ridge from the summer.",
 )
 FERRY = paragraphs(
     "The island ferry Marisol ran aground at Kettle Point on Saturday morning in thick fog, "

@@ -161,3 +161,16 @@ def ask(s: NewsdeskSettings, question: str) -> Answer:
     answer = Assistant(s).ask(question)
     assert answer.answered and answer.citations, answer.text
     return answer
+
+
+# An article both the web and the watch tests serve from a feed.
+OBSERVATORY = paragraphs(
+    "The hill observatory at Brenner Ridge installed a new two-metre telescope mirror on "
+    "Wednesday, lifting it through the dome with a crane borrowed from the shipyard.",
+    "The mirror was ground in Jena over eighteen months and travelled to the ridge on a "
+    "specially sprung lorry that never exceeded thirty kilometres an hour.",
+    "Astronomers said the first images would be taken in April, once the mirror has been "
+    "aligned and coated with a fresh layer of aluminium.",
+    "The old mirror, in use since 1961, will be shown in the visitor centre at the foot of the "
+    "ridge from the summer.",
+)
