@@ -76,12 +76,10 @@ def _remove(settings: IndexSettings, keys: list[str]) -> IndexReport:
             # before or after), then the vectors no row vouches for any more.
             db.replace_articles(ids, [], dict.fromkeys(keys), {})
             if stale:
-                from index.vectors import chroma_client, writable_collection
+                from index.vectors import chroma_client, delete_ids, writable_collection
 
                 client = chroma_client(settings)
-                collection = writable_collection(client, pointer.collection, settings)
-                for i in range(0, len(stale), 1000):
-                    collection.delete(ids=stale[i : i + 1000])
+                delete_ids(writable_collection(client, pointer.collection, settings), stale)
             report.removed = len(ids)
             report.chunks = db.stats()["chunks"]
             keyword.ensure_saved(db.path.parent, db)

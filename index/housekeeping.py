@@ -9,15 +9,6 @@ from typing import Any
 from index.errors import StoreError
 from index.layout import BUILDS, Pointer, builds, remove_build
 
-
-def present_ids(collection: Any, ids: list[str]) -> set[str]:
-    """Which of these ids the collection already holds."""
-    found: set[str] = set()
-    for i in range(0, len(ids), 1000):
-        found.update(collection.get(ids=ids[i : i + 1000], include=[])["ids"])
-    return found
-
-
 # What one chunk costs on disk in Chroma (vector, HNSW links, metadata, log) and SQLite,
 # measured on the seed and the bench corpus (~8 KB), with room to spare.
 BYTES_PER_CHUNK = 16 * 1024

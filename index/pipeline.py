@@ -19,7 +19,6 @@ from index.fetch import Fetcher, FetchError, Page, fetching, is_url
 from index.health import MODEL_STAMP
 from index.housekeeping import (
     check_free_space,
-    present_ids,
     remove_stale_builds,
     write_failure,
 )
@@ -38,7 +37,14 @@ from index.repair import live_build, missing_vectors
 from index.report import IndexReport
 from index.settings import IndexSettings
 from index.store import ArticleDB
-from index.vectors import chroma_client, chunk_metadata, embed_groups, writable_collection
+from index.vectors import (
+    chroma_client,
+    chunk_metadata,
+    delete_ids,
+    embed_groups,
+    present_ids,
+    writable_collection,
+)
 from index.web import url_articles
 
 if TYPE_CHECKING:
@@ -340,9 +346,7 @@ class Indexer:
         tagged = self._tag([a for a, _, _ in pending], report)
         db.replace_articles(remove, pending, file_hashes, {}, tagged, TAGGER_VERSION)
         keep = db.chunk_ids()
-        gone = [cid for cid in stale if cid not in keep]
-        for i in range(0, len(gone), 1000):
-            collection.delete(ids=gone[i : i + 1000])
+        delete_ids(collection, [cid for cid in stale if cid not in keep])
 
     def _tag(self, articles: list[Article], report: IndexReport) -> dict[str, list[Entity]]:
         """Named entities of each article (answers are typed by them at question time)."""

@@ -14,6 +14,7 @@ from index.layout import Pointer, read_pointer, write_pointer
 from index.report import IndexReport
 from index.settings import IndexSettings
 from index.store import ArticleDB
+from index.vectors import delete_ids
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -54,9 +55,7 @@ def missing_vectors(
     again)."""
     known = db.chunk_ids()
     present = set(collection.get(include=[])["ids"])
-    orphans = sorted(present - known)
-    for i in range(0, len(orphans), 1000):
-        collection.delete(ids=orphans[i : i + 1000])
+    delete_ids(collection, sorted(present - known))
     missing = known - present
     if not missing:
         return []

@@ -124,3 +124,21 @@ def embed_groups(
         groups[-1].append(item)
         count += len(item[1])
     return groups
+
+
+# Chroma refuses very large id lists in one call; a thousand at a time stays well inside.
+ID_BATCH = 1000
+
+
+def present_ids(collection: Any, ids: list[str]) -> set[str]:
+    """Which of these ids the collection already holds."""
+    found: set[str] = set()
+    for i in range(0, len(ids), ID_BATCH):
+        found.update(collection.get(ids=ids[i : i + ID_BATCH], include=[])["ids"])
+    return found
+
+
+def delete_ids(collection: Any, ids: list[str]) -> None:
+    """Delete these vectors from the collection."""
+    for i in range(0, len(ids), ID_BATCH):
+        collection.delete(ids=ids[i : i + ID_BATCH])
