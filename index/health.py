@@ -92,10 +92,13 @@ def open_live_store(
         db.revision()
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise IndexDamagedError(
-            f"the article store {path} is damaged ({exc})", FIX_REBUILD
-        ) from exc
+        raise damaged_store(path, exc) from exc
     return db
+
+
+def damaged_store(path: Path, exc: sqlite3.DatabaseError) -> IndexDamagedError:
+    """The error for an article store SQLite finds damaged, naming the file and the fix."""
+    return IndexDamagedError(f"the article store {path} is damaged ({exc})", FIX_REBUILD)
 
 
 def live_collection(client: Any, pointer: Pointer) -> Collection:

@@ -17,8 +17,8 @@ import numpy as np
 
 from index.articles import Article, day_number
 from index.entities import Entity
-from index.errors import FIX_REBUILD, FIX_REINDEX, IndexDamagedError
-from index.health import live_collection, live_pointer, open_live_store
+from index.errors import FIX_REINDEX, IndexDamagedError
+from index.health import damaged_store, live_collection, live_pointer, open_live_store
 from index.layout import Pointer
 from index.settings import IndexSettings
 from index.store import ArticleDB
@@ -115,9 +115,7 @@ class IndexReader:
             rows = db.chunk_rows(with_text=False)
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise IndexDamagedError(
-                f"the article store {path} is damaged ({exc})", FIX_REBUILD
-            ) from exc
+            raise damaged_store(path, exc) from exc
         probe = ArticleDB(path, readonly=True)
         chunks: dict[str, ChunkInfo] = {}
         for r in rows:
@@ -197,9 +195,7 @@ class IndexReader:
             yield
         except sqlite3.DatabaseError as exc:
             path = self._db.path if self._db else self.settings.index_dir
-            raise IndexDamagedError(
-                f"the article store {path} is damaged ({exc})", FIX_REBUILD
-            ) from exc
+            raise damaged_store(path, exc) from exc
 
     def rarity(self, stem: str) -> float:
         """How much a word tells apart passages: 0.5 for one in every chunk, 1.5 for the rarest.

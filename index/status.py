@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from index.errors import FIX_REBUILD, IndexDamagedError
-from index.health import live_pointer, open_live_store
+from index.health import damaged_store, live_pointer, open_live_store
 from index.settings import IndexSettings
 
 
@@ -31,9 +30,7 @@ def index_status(settings: IndexSettings) -> dict[str, Any]:
             else []
         )
     except sqlite3.DatabaseError as exc:
-        raise IndexDamagedError(
-            f"the article store {db.path} is damaged ({exc})", FIX_REBUILD
-        ) from exc
+        raise damaged_store(db.path, exc) from exc
     finally:
         db.close()
     return {
