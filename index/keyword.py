@@ -203,12 +203,15 @@ def load_or_build(
     return KeywordIndex(retriever.bm25, retriever.corpus)
 
 
-def ensure_saved(build_path: Path, db: ArticleDB) -> None:
-    """Save the index for the store's current revision, so the first question need not build it."""
+def ensure_saved(build_path: Path, db: ArticleDB) -> bool:
+    """Save the index for the store's current revision, so the first question need not build it;
+    whether it had to be built (there was no save for this revision)."""
     ids = [r["chunk_id"] for r in db.chunk_rows(with_text=False)]
     revision = db.revision()
     # The meta file is enough here: loading would import bm25s and scipy (~0.25 s) and map the
     # index on every unchanged run, and a save damaged since is caught and replaced by the
     # reader that loads it.
-    if ids and not _saved_for(build_path / FOLDER / f"r{revision}", revision, ids):
+    if ids and not is_saved(build_path, revision, ids):
         load_or_build(build_path, revision, ids, db.chunk_rows)
+        return True
+    return False

@@ -179,15 +179,14 @@ class Indexer:
                             f"{total} missing vectors re-embedded from the article store "
                             "(no article re-read)"
                         )
-                changed = fresh or report.added or report.updated or report.removed
-                ids = sorted(db.chunk_ids())
-                if ids and not changed and not keyword.is_saved(db.path.parent, db.revision(), ids):
-                    report.repaired.append("keyword index rebuilt")
                 db.replace_articles([], [], {}, {"model": MODEL_STAMP})
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
                 report.chunks = db.stats()["chunks"]
-                keyword.ensure_saved(db.path.parent, db)
+                changed = fresh or report.added or report.updated or report.removed
+                # A run that changed nothing needed no new save: one missing was a repair.
+                if keyword.ensure_saved(db.path.parent, db) and not changed:
+                    report.repaired.append("keyword index rebuilt")
             finally:
                 db.close()
             if fresh:

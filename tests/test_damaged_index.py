@@ -184,6 +184,20 @@ def test_every_command_meets_a_damaged_index(
     assert (index_dir / UPLOAD).read_text().startswith("Desk note")
 
 
+def test_a_lost_keyword_index_is_rebuilt_and_said_once(
+    base: tuple[Path, Path], tmp_path: Path
+) -> None:
+    articles, source = base
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir)
+    shutil.rmtree(_store(index_dir).parent / "bm25")
+    first = newsdesk("index", str(articles), index_dir=index_dir)
+    assert first.returncode == 0 and "repaired: keyword index rebuilt" in first.stdout
+    again = newsdesk("index", str(articles), index_dir=index_dir)
+    assert again.returncode == 0 and "repaired" not in again.stdout, again.stdout
+    assert "nothing changed" in again.stdout
+
+
 def test_an_empty_index_dir_says_there_is_no_index(tmp_path: Path) -> None:
     for args in (("status",), ("ask", KURSK)):
         result = newsdesk(*args, index_dir=tmp_path / "none")
