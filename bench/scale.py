@@ -19,6 +19,7 @@ from bench.common import (
     Tier,
     child_peak,
     contains,
+    du_mb,
     pct,
     replaced,
     rss_mb,
@@ -28,13 +29,6 @@ from index import IndexReader, disk_usage
 
 # The querying-memory child answers this many questions after loading (issue 5).
 QUERY_CHILD_QUESTIONS = 100
-
-
-def _du(path: Path) -> float:
-    """Bytes under path, in MB (apparent size of the files)."""
-    if not path.exists():
-        return 0.0
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
 def _refuse(*args: Any, **kwargs: Any) -> None:
@@ -48,10 +42,10 @@ def section_scale(t: Tier) -> None:
 
     print(f"[{t.n}] scale: disk, load, memory", flush=True)
     index = t.settings.index_dir
-    corpus_mb = _du(t.corpus)
+    corpus_mb = du_mb(t.corpus)
     parts = {k: v / 1e6 for k, v in disk_usage(index).items()}
     t.add(
-        Figure("index size on disk", _du(index), "MB", "corpus files", corpus_mb),
+        Figure("index size on disk", du_mb(index), "MB", "corpus files", corpus_mb),
         Figure("  chroma", parts["chroma"], "MB", "corpus files", corpus_mb),
         Figure("  builds (SQLite + BM25)", parts["builds"], "MB", "corpus files", corpus_mb),
         Figure(
