@@ -115,6 +115,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
         print(f"sources:  {', '.join(status['sources']) or '-'}")
         print(f"model:    {status['model']}")
+        print(f"encoder:  {status['embed_backend']} (NEWSDESK_EMBED_BACKEND)")
         print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
         for a in status["articles_list"]:
             flag = " (inferred)" if a["date_inferred"] else ""

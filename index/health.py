@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 
 # How the store names the model its vectors were made with.
 MODEL_STAMP = f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"
+# The store's meta key for the encoder its vectors were made with (NEWSDESK_EMBED_BACKEND).
+BACKEND_KEY = "embed_backend"
+
+
+def stored_backend(meta: dict[str, str]) -> str:
+    """The encoder a build's vectors were made with; builds from before it was kept: torch."""
+    return meta.get(BACKEND_KEY) or "torch"
 
 
 @dataclass

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
 from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
-from index.embedding import Embedder, model_dir, shared_embedder
+from index.embedding import TextEncoder, model_dir
+from index.encoders import index_encoder, prepare_query_model
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
 from index.errors import StoreError
 from index.fetch import Fetcher, FetchError, Page, fetching, is_url
-from index.health import MODEL_STAMP
+from index.health import BACKEND_KEY, MODEL_STAMP
 from index.housekeeping import (
     check_free_space,
     remove_stale_builds,
@@ -66,9 +67,11 @@ def file_key(path: Path | str) -> str:
 class Indexer:
     """Turns article files into chunks, vectors and store rows for one index dir."""
 
-    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: IndexSettings, embedder: TextEncoder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or shared_embedder(settings.embed_batch_size)
+        # NEWSDESK_EMBED_BACKEND's encoder: an update of an index made by another is refused
+        # (repair.live_build), so re-embedded lost vectors match the stored backend too.
+        self.embedder = embedder or index_encoder(settings)
         # Loaders by file suffix, built-in and from installed packages (newsdesk.loaders).
         self.loaders = loader_table()
         # Fetches feeds and pages; each run gets a fresh one (robots.txt read once per site).
@@ -179,7 +182,8 @@ class Indexer:
                             f"{total} missing vectors re-embedded from the article store "
                             "(no article re-read)"
                         )
-                db.replace_articles([], [], {}, {"model": MODEL_STAMP})
+                stamp = {"model": MODEL_STAMP, BACKEND_KEY: self.settings.embed_backend}
+                db.replace_articles([], [], {}, stamp)
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
                 report.chunks = db.stats()["chunks"]
@@ -194,10 +198,9 @@ class Indexer:
                 if live is not None:
                     remove_build(index_dir, client, live)
             remove_stale_builds(index_dir, client, pointer, self.settings.uses_server)
-            # Queries embed with an ONNX copy of the model so they need not import torch.
-            from index.onnx_model import export_onnx
-
-            export_onnx(self.settings.model_cache_dir)
+            # Queries embed with an ONNX copy of the model (the index's own variant) so they
+            # need not import torch.
+            prepare_query_model(self.settings)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -1,6 +1,6 @@
 """Repairs an indexing run makes before it writes: the live build checked (an unreadable pointer
-re-pointed, a damaged store or another model's vectors refused), vectors lost from the
-collection found again in the article store."""
+re-pointed, a damaged store or another model's or encoder's vectors refused), vectors lost from
+the collection found again in the article store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from index.articles import Article, Chunk
 from index.errors import FIX_REBUILD, IndexDamagedError
-from index.health import MODEL_STAMP, open_live_store
+from index.health import MODEL_STAMP, open_live_store, stored_backend
 from index.housekeeping import recover_pointer
 from index.layout import Pointer, read_pointer, write_pointer
 from index.report import IndexReport
@@ -36,13 +36,26 @@ def live_build(settings: IndexSettings, report: IndexReport, rebuild: bool) -> P
         return live
     db = open_live_store(index_dir, live)
     try:
-        model = db.meta().get("model")
+        meta = db.meta()
     finally:
         db.close()
+    model = meta.get("model")
     if model and model != MODEL_STAMP:
         raise IndexDamagedError(
             f"the index was embedded with {model}; this newsdesk embeds with {MODEL_STAMP}",
             FIX_REBUILD,
+        )
+    backend = stored_backend(meta)
+    if backend != settings.embed_backend:
+        # One encoder per index, so chunks and queries are embedded alike (int8 vectors are
+        # ~0.99 of fp32 ones); torch and onnx agree but are kept apart all the same, so the
+        # stored backend always names what made the vectors.
+        raise IndexDamagedError(
+            f"the index was embedded with the {backend} encoder, and NEWSDESK_EMBED_BACKEND "
+            f"asks for {settings.embed_backend}",
+            f"set NEWSDESK_EMBED_BACKEND={backend} to update it, or run "
+            f"`newsdesk index --rebuild PATH...` to embed it all again with "
+            f"{settings.embed_backend}",
         )
     return live
 

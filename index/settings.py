@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,8 +29,13 @@ class IndexSettings(BaseSettings):
     embed_window: int = 256
     # Batches of 8 encode about 1.3x faster than 32 on a 2-core CPU (best-of-5 sweeps, see
     # bench/): big batches' activations fall out of cache, and encode() sorts by length,
-    # so small batches also pad less.
+    # so small batches also pad less. The torch encoder's: the ONNX ones run one text at a
+    # time (index/onnx_encoder.py).
     embed_batch_size: int = Field(default=8, ge=1)
+    # Which encoder makes the vectors: the torch model, its fp32 ONNX copy (the same vectors,
+    # no torch once exported) or an int8 copy (faster, cosine ~0.99 to the others). It is
+    # stored with the index; queries follow the index, and an update with another is refused.
+    embed_backend: Literal["torch", "onnx", "int8"] = "torch"
     max_article_bytes: int = 5 * 1024 * 1024
 
     # Feeds and web pages (index/fetch.py): one deadline for connecting and downloading, and a

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from index.health import damaged_store, live_pointer, open_live_store
+from index.health import damaged_store, live_pointer, open_live_store, stored_backend
 from index.settings import IndexSettings
 
 
 def index_status(settings: IndexSettings) -> dict[str, Any]:
-    """What the live index holds: counts, date range, model, build times."""
+    """What the live index holds: counts, date range, model and encoder, build times."""
     pointer = live_pointer(settings.index_dir)
     db = open_live_store(settings.index_dir, pointer)
     try:
@@ -43,6 +43,7 @@ def index_status(settings: IndexSettings) -> dict[str, Any]:
         "collection": pointer.collection,
         **stats,
         "model": meta.get("model"),
+        "embed_backend": stored_backend(meta),
         "built_at": meta.get("built_at"),
         "updated_at": meta.get("updated_at"),
         "articles_list": titles,

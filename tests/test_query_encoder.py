@@ -9,7 +9,8 @@ import numpy as np
 
 from assistant.settings import NewsdeskSettings
 from index import shared_embedder
-from index.onnx_model import OnnxQueryEncoder, export_onnx
+from index.onnx_encoder import OnnxEncoder
+from index.onnx_model import export_onnx
 
 TEXTS = [
     "Who visited Kursk and when?",
@@ -20,8 +21,7 @@ TEXTS = [
 
 
 def test_onnx_vectors_equal_the_torch_model() -> None:
-    path = export_onnx(NewsdeskSettings().model_cache_dir)
-    onnx = OnnxQueryEncoder(path).embed(TEXTS)
+    onnx = OnnxEncoder(NewsdeskSettings().model_cache_dir, "onnx").embed(TEXTS)
     torch = shared_embedder().embed(TEXTS)
     assert onnx.shape == torch.shape == (3, 384)
     cosines = (onnx * torch).sum(axis=1)
@@ -30,10 +30,11 @@ def test_onnx_vectors_equal_the_torch_model() -> None:
 
 
 def test_query_path_does_not_import_torch() -> None:
-    path = export_onnx(NewsdeskSettings().model_cache_dir)
+    cache = NewsdeskSettings().model_cache_dir
+    export_onnx(cache)
     code = (
-        "import sys; from pathlib import Path; from index.onnx_model import OnnxQueryEncoder;"
-        f"OnnxQueryEncoder(Path({str(path)!r})).embed_query('hello');"
+        "import sys; from pathlib import Path; from index.onnx_encoder import OnnxEncoder;"
+        f"OnnxEncoder(Path({str(cache)!r})).embed_query('hello');"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
