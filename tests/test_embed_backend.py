@@ -1,0 +1,152 @@
+"""The encoder is chosen with NEWSDESK_EMBED_BACKEND and stored with the index: an int8 index is
+built and asked with the int8 model (queries follow the index, not the setting), an update
+with another encoder is refused, status names it, and an index from before counts as torch.
+Real model, real Chroma, on the seed article."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SEED, index, open_live_db, run_cli, settings_for
+
+from assistant import Assistant
+from index import Indexer, query_encoder, shared_embedder
+from index.errors import IndexDamagedError
+from index.layout import read_pointer, store_path
+from index.vectors import chroma_client
+
+KURSK = "Who visited Kursk and when?"
+
+
+@pytest.fixture(scope="module")
+def int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seed embedded with the int8 model (read-only for the tests)."""
+    index_dir = tmp_path_factory.mktemp("int8-index")
+    report = index(index_dir, [SEED], embed_backend="int8")
+    assert report.added == 1 and not report.problems
+    return index_dir
+
+
+def _stored_vectors(index_dir: Path) -> tuple[list[str], np.ndarray]:
+    """The chunk texts of the live build and their vectors as Chroma keeps them."""
+    db = open_live_db(index_dir)
+    try:
+        rows = {r["chunk_id"]: r["text"] for r in db.chunk_rows(with_text=True)}
+    finally:
+        db.close()
+    pointer = read_pointer(index_dir)
+    assert pointer is not None
+    got = (
+        chroma_client(settings_for(index_dir))
+        .get_collection(pointer.collection)
+        .get(ids=sorted(rows), include=["embeddings"])
+    )
+    return [rows[i] for i in got["ids"]], np.asarray(got["embeddings"])
+
+
+def test_an_int8_index_answers_the_seed_question(int8_dir: Path) -> None:
+    # The default setting is torch: the question is embedded with int8 all the same.
+    answer = Assistant(settings_for(int8_dir)).ask(KURSK)
+    assert answer.answered
+    assert "Vladimir Putin" in answer.text
+
+
+def test_an_int8_index_is_queried_with_the_int8_model(int8_dir: Path) -> None:
+    texts, stored = _stored_vectors(int8_dir)
+    encoder = query_encoder(settings_for(int8_dir))
+    assert np.dot(stored[0], encoder.embed_query(texts[0])) > 0.9999
+    queries = encoder.embed(texts)
+    torch = shared_embedder().embed(texts)
+    to_query = (stored * queries).sum(axis=1)
+    to_torch = (stored * torch).sum(axis=1)
+    assert np.all(to_query > 0.9999), to_query
+    assert np.all((to_torch > 0.98) & (to_torch < 0.9999)), to_torch
+
+
+def test_an_update_with_another_encoder_is_refused(int8_dir: Path) -> None:
+    with pytest.raises(IndexDamagedError) as refused:
+        index(int8_dir, [SEED])
+    message = str(refused.value)
+    assert "embedded with the int8 encoder" in message
+    assert "NEWSDESK_EMBED_BACKEND asks for torch" in message
+    assert "NEWSDESK_EMBED_BACKEND=int8" in message and "newsdesk index --rebuild" in message
+    # With the stored backend the same update goes through (nothing changed).
+    assert index(int8_dir, [SEED], embed_backend="int8").unchanged == 1
+
+
+def test_status_names_the_encoder(int8_dir: Path) -> None:
+    shown = run_cli("status", "--index-dir", str(int8_dir))
+    assert shown.returncode == 0, shown.stderr
+    assert "encoder:  int8" in shown.stdout
+
+
+def test_lost_vectors_come_back_from_the_int8_model(tmp_path: Path) -> None:
+    index(tmp_path, [SEED], embed_backend="int8")
+    pointer = read_pointer(tmp_path)
+    assert pointer is not None
+    collection = chroma_client(settings_for(tmp_path)).get_collection(pointer.collection)
+    lost = collection.get(include=[])["ids"][:2]
+    collection.delete(ids=lost)
+    report = index(tmp_path, [SEED], embed_backend="int8")
+    assert report.embedded == 2 and any("re-embedded" in r for r in report.repaired)
+    texts, stored = _stored_vectors(tmp_path)
+    again = query_encoder(settings_for(tmp_path)).embed(texts)
+    assert np.all((stored * again).sum(axis=1) > 0.9999)
+
+
+def test_an_index_from_before_counts_as_torch(tmp_path: Path) -> None:
+    index(tmp_path, [SEED])
+    pointer = read_pointer(tmp_path)
+    assert pointer is not None
+    with sqlite3.connect(store_path(tmp_path, pointer.build)) as conn:
+        conn.execute("DELETE FROM meta WHERE key='embed_backend'")
+    conn.close()
+    shown = run_cli("status", "--index-dir", str(tmp_path))
+    assert "encoder:  torch" in shown.stdout, shown.stdout
+    with pytest.raises(IndexDamagedError, match="embedded with the torch encoder"):
+        index(tmp_path, [SEED], embed_backend="onnx")
+    # A rebuild with another encoder is what the message offers: it stores the new one.
+    index(tmp_path, [SEED], rebuild=True, embed_backend="onnx")
+    db = open_live_db(tmp_path)
+    try:
+        assert db.meta()["embed_backend"] == "onnx"
+    finally:
+        db.close()
+
+
+def test_indexing_and_asking_with_int8_load_no_torch_model(tmp_path: Path) -> None:
+    # spaCy's entity tagger imports torch (through thinc) on its own; what must stay out is
+    # the torch encoder (sentence-transformers, transformers), and from a query, torch itself.
+    code = (
+        "import sys; from pathlib import Path;"
+        "from assistant.settings import NewsdeskSettings; from index import Indexer;"
+        f"s = NewsdeskSettings(index_dir=Path({str(tmp_path)!r}), embed_backend='int8');"
+        f"Indexer(s).run([Path({str(SEED)!r})], progress=False);"
+        "print('sentence_transformers' in sys.modules, 'transformers' in sys.modules)"
+    )
+    built = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.split()[-2:] == ["False", "False"]
+    code = (
+        "import sys; from pathlib import Path;"
+        "from assistant.settings import NewsdeskSettings; from index import query_encoder;"
+        f"query_encoder(NewsdeskSettings(index_dir=Path({str(tmp_path)!r})))"
+        ".embed_query('Who visited Kursk?');"
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    asked = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.split() == ["False", "False"]
+
+
+def test_an_onnx_index_has_the_torch_vectors(tmp_path: Path) -> None:
+    index(tmp_path, [SEED], embed_backend="onnx")
+    texts, stored = _stored_vectors(tmp_path)
+    assert np.all((stored * shared_embedder().embed(texts)).sum(axis=1) > 0.9999)
+    with pytest.raises(IndexDamagedError, match="embedded with the onnx encoder"):
+        Indexer(settings_for(tmp_path, embed_backend="int8")).run([SEED])
