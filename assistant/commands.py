@@ -193,7 +193,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     gap = assistant.reader.missing_vectors
     if gap:
         # It still answers, from keywords alone for those chunks: say so, and how to mend it.
-        total = len(assistant.reader.chunks)
+        total = assistant.reader.dense_chunks
         print(render("errors", "missing_vectors", missing=gap, total=total), file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))

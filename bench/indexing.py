@@ -152,7 +152,6 @@ def stage_breakdown(indexer: Indexer, files: list[Path]) -> dict[str, float]:
             article = prepare(raw)
             out["prepare (all)"] += time.perf_counter() - s
             s = time.perf_counter()
-            indexer.fit(article)
             indexer.chunk(article)
             out["fit+chunk"] += time.perf_counter() - s
     return out

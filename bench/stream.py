@@ -107,7 +107,6 @@ def stream(path: Path, log: Path, every_s: float) -> tuple[dict[str, float], lis
             except ArticleError:
                 problems += 1
                 continue
-            indexer.fit(article)
             chunks += len(indexer.chunk(article))
             articles += 1
             shown.add_articles(1)

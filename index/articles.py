@@ -73,6 +73,8 @@ class Chunk:
     end: int
     first_sentence: int
     last_sentence: int
+    # Whether it is in the article's head (IndexSettings.head_chunks): embedded and tagged.
+    dense: bool = True
 
 
 @dataclass

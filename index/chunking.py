@@ -137,21 +137,46 @@ def fit_sentences(
     return out
 
 
+def approx_tokens(text: str) -> int:
+    """A cl100k-sized count from length alone: English news runs about 4 characters a token."""
+    return (len(text) + 3) // 4
+
+
+# Sizes the chunks past an article's head, which are never embedded: they only need to be of
+# a size for keyword search and quoting. Counting every sentence with both tokenizers was a
+# third of preparing real news (long articles, one embedded chunk each).
+APPROX: TokenCounter = _Counter(approx_tokens, additive=True)
+
+
 def chunk_article(
-    article: Article, counters: list[TokenCounter], budgets: list[int]
+    article: Article, counters: list[TokenCounter], budgets: list[int], exact: int | None = None
 ) -> list[Chunk]:
-    """Group consecutive sentences into chunks within every (counter, budget) pair."""
+    """Group consecutive sentences into chunks within every (counter, budget) pair.
+
+    exact: how many leading sentences are sized with the counters (None: all); chunks past
+    them are sized with APPROX within budgets[0], and no chunk spans the boundary.
+    """
+    n = len(article.sentences)
+    exact = n if exact is None else min(exact, n)
+    chunks = _chunk_range(article, 0, exact, counters, budgets)
+    chunks += _chunk_range(article, exact, n, [APPROX], budgets[:1])
+    return chunks
+
+
+def _chunk_range(
+    article: Article, begin: int, stop: int, counters: list[TokenCounter], budgets: list[int]
+) -> list[Chunk]:
     chunks: list[Chunk] = []
-    texts = [article.sentence_text(i) for i in range(len(article.sentences))]
+    texts = [article.sentence_text(i) for i in range(begin, stop)]
     sizes = list(zip(*(count_all(c, texts) for c in counters), strict=True)) if texts else []
-    first = 0
-    while first < len(article.sentences):
-        totals = list(sizes[first])
+    first = begin
+    while first < stop:
+        totals = list(sizes[first - begin])
         last = first
-        while last + 1 < len(article.sentences):
+        while last + 1 < stop:
             # Word pieces add up exactly across whitespace; cl100k tokens nearly so, plus one
             # for the joining space.
-            nxt = [t + s + 1 for t, s in zip(totals, sizes[last + 1], strict=True)]
+            nxt = [t + s + 1 for t, s in zip(totals, sizes[last + 1 - begin], strict=True)]
             if any(n > b for n, b in zip(nxt, budgets, strict=True)):
                 break
             totals, last = nxt, last + 1
@@ -179,4 +204,36 @@ def chunk_article(
             )
         )
         first = last + 1
+    return chunks
+
+
+def fit_and_chunk(
+    article: Article, counters: list[TokenCounter], budgets: list[int], head: int
+) -> list[Chunk]:
+    """Fit the article's sentences (in place) and chunk it; only the first `head` chunks (0:
+    all) are sized with the counters, the rest with APPROX. Those past the head are marked
+    not dense."""
+    original = article.sentences
+    if not head:
+        article.sentences = fit_sentences(article.text, original, counters, budgets)
+        return chunk_article(article, counters, budgets)
+    # Enough sentences for the head at news' ~5 characters a word piece; doubled until the
+    # head's chunks end before the last of them (then more sentences could not change them).
+    reach, m = head * budgets[-1] * 5, 0
+    while m < len(original) and original[m][1] - original[0][0] < reach:
+        m += 1
+    while True:
+        m = min(max(m, 1), len(original))
+        exact = fit_sentences(article.text, original[:m], counters, budgets)
+        rest = fit_sentences(article.text, original[m:], [APPROX], budgets[:1])
+        article.sentences = exact + rest
+        chunks = chunk_article(article, counters, budgets, exact=len(exact))
+        head_chunks = [c for c in chunks if c.last_sentence < len(exact)][:head]
+        if m >= len(original) or (
+            len(head_chunks) == head and head_chunks[-1].last_sentence < len(exact) - 1
+        ):
+            break
+        m *= 2
+    for chunk in chunks[head:]:
+        chunk.dense = False
     return chunks

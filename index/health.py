@@ -148,13 +148,14 @@ def check(settings: IndexSettings, deep: bool = False) -> Health:
                 Finding(f"the vectors were made with {model}, not {MODEL_STAMP}", FIX_REBUILD)
             )
         ids = sorted(db.chunk_ids())
+        dense_ids = sorted(db.chunk_ids(dense=True))
         revision = db.revision()
     finally:
         db.close()
     try:
         collection = live_collection(chroma_client(settings, for_reading=True), pointer)
         health.checked.append("vectors (ids)" if deep else "vectors (count)")
-        _check_vectors(collection, ids, deep, health)
+        _check_vectors(collection, dense_ids, deep, health)
     except IndexDamagedError as exc:
         health.findings.append(Finding(exc.what, exc.fix))
     health.checked.append("keyword index (loads)" if deep else "keyword index")
@@ -176,14 +177,16 @@ def _check_vectors(collection: Collection, ids: list[str], deep: bool, health: H
     if not deep:
         if count < len(ids):
             health.findings.append(
-                Finding(f"{len(ids) - count} of {len(ids)} chunks have no vector", FIX_REINDEX)
+                Finding(
+                    f"{len(ids) - count} of {len(ids)} embedded chunks have no vector", FIX_REINDEX
+                )
             )
         return
     present = set(collection.get(include=[])["ids"])
     missing = len(set(ids) - present)
     if missing:
         health.findings.append(
-            Finding(f"{missing} of {len(ids)} chunks have no vector", FIX_REINDEX)
+            Finding(f"{missing} of {len(ids)} embedded chunks have no vector", FIX_REINDEX)
         )
     extra = len(present - set(ids))
     if extra:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
-from index.chunking import chunk_article, fit_sentences, tiktoken_counter, wordpiece_counter
+from index.chunking import fit_and_chunk, tiktoken_counter, wordpiece_counter
 from index.embedding import TextEncoder, model_dir
 from index.encoders import index_encoder, prepare_query_model
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
@@ -59,6 +59,11 @@ EMBED_GROUP_CHUNKS = 512
 ProgressFn = Callable[[int, int], None]
 
 
+def head_end(chunks: list[Chunk]) -> int:
+    """Where an article's head (its chunks with vectors) ends in its clean text."""
+    return max((c.end for c in chunks if c.dense), default=0)
+
+
 def file_key(path: Path | str) -> str:
     """How a file is named in the index: its absolute path; a URL by itself."""
     return path if isinstance(path, str) else str(path.absolute())
@@ -80,15 +85,10 @@ class Indexer:
         # [CLS] and [SEP] take two places of the model's window.
         self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
 
-    def fit(self, article: Article) -> None:
-        """Split the article's sentences that are too long for one chunk (in place)."""
-        article.sentences = fit_sentences(
-            article.text, article.sentences, self._counters, self._budgets
-        )
-
     def chunk(self, article: Article) -> list[Chunk]:
-        """The article's chunks: whole sentences, each within the model's window."""
-        return chunk_article(article, self._counters, self._budgets)
+        """The article's chunks of whole sentences (long sentences are split in place first);
+        the head's chunks (settings.head_chunks) fit the model's window and get vectors."""
+        return fit_and_chunk(article, self._counters, self._budgets, self.settings.head_chunks)
 
     def prepare_file(
         self, path: Path
@@ -121,7 +121,6 @@ class Indexer:
                 problems.append(Problem(where, str(exc)))
                 continue
             article.path = key
-            self.fit(article)
             out.append((article, self.chunk(article), raw.locator))
             advance_articles()
         return out, problems
@@ -334,7 +333,7 @@ class Indexer:
         stale = db.chunk_ids_of(remove + [a.article_id for a, _, _ in pending])
         # Chunk ids derive from the article's content and offsets, so vectors an interrupted
         # run already added for these very chunks are adopted instead of embedded again.
-        wanted = [c.chunk_id for _, cs, _ in pending for c in cs]
+        wanted = [c.chunk_id for _, cs, _ in pending for c in cs if c.dense]
         present = present_ids(collection, wanted)
         total = len(wanted) - len(present)
         if not self.settings.uses_server:
@@ -345,25 +344,30 @@ class Indexer:
         # so readers see the index before the run or after it, never a mix. A crash before the
         # commit leaves only vectors no row vouches for: readers ignore them, the next run
         # adopts or deletes them.
-        tagged = self._tag([a for a, _, _ in pending], report)
+        tagged = self._tag([(a, head_end(cs)) for a, cs, _ in pending], report)
         db.replace_articles(remove, pending, file_hashes, {}, tagged, TAGGER_VERSION)
         keep = db.chunk_ids()
         delete_ids(collection, [cid for cid in stale if cid not in keep])
 
-    def _tag(self, articles: list[Article], report: IndexReport) -> dict[str, list[Entity]]:
-        """Named entities of each article (answers are typed by them at question time)."""
+    def _tag(
+        self, articles: list[tuple[Article, int]], report: IndexReport
+    ) -> dict[str, list[Entity]]:
+        """Named entities of each article's head, text[:end] (answers are typed by them at
+        question time)."""
         if not articles:
             return {}
         started = time.perf_counter()
-        found = shared_tagger().tag([a.text for a in articles])
+        found = shared_tagger().tag([a.text[:end] for a, end in articles])
         report.tag_seconds += time.perf_counter() - started
-        return {a.article_id: ents for a, ents in zip(articles, found, strict=True)}
+        return {a.article_id: ents for (a, _), ents in zip(articles, found, strict=True)}
 
     def _tag_missing(self, db: ArticleDB, report: IndexReport) -> None:
         """Tag articles indexed before entities were kept, or by an older tagger, in batches."""
         ids = db.untagged(TAGGER_VERSION)
         for i in range(0, len(ids), 200):
-            articles = [a for aid in ids[i : i + 200] if (a := db.article(aid)) is not None]
+            part = ids[i : i + 200]
+            ends = db.head_ends(part)
+            articles = [(a, ends.get(aid, 0)) for aid in part if (a := db.article(aid)) is not None]
             db.set_entities(self._tag(articles, report), TAGGER_VERSION)
             report.tagged += len(articles)
 
@@ -382,7 +386,9 @@ class Indexer:
         shown.start_embedding(total)
         done = 0
         for group in embed_groups(pending, EMBED_GROUP_CHUNKS):
-            chunks = [(a, c) for a, cs, _ in group for c in cs if c.chunk_id not in present]
+            chunks = [
+                (a, c) for a, cs, _ in group for c in cs if c.dense and c.chunk_id not in present
+            ]
             if not chunks:
                 continue
             vectors = self.embedder.embed([c.text for _, c in chunks])

@@ -53,10 +53,14 @@ class Filters:
     sources: tuple[str, ...] = ()
     # Articles left out (by id): bench/learn_ranker.py asks questions without their answer.
     exclude: frozenset[str] = frozenset()
+    # Only these articles (by id), where set: a search inside the articles another one found.
+    within: frozenset[str] | None = None
 
     def allows(self, chunk: ChunkInfo) -> bool:
         """Whether a chunk passes the filters."""
         if chunk.article_id in self.exclude:
+            return False
+        if self.within is not None and chunk.article_id not in self.within:
             return False
         if self.since and (chunk.published is None or chunk.published < self.since):
             return False
@@ -69,7 +73,7 @@ class Filters:
     @property
     def active(self) -> bool:
         """Whether any filter is set."""
-        return bool(self.since or self.until or self.sources)
+        return bool(self.since or self.until or self.sources or self.within is not None)
 
 
 class IndexReader:
@@ -84,6 +88,8 @@ class IndexReader:
         # A connection outside the snapshot's transaction, to see an indexer's new revision.
         self._probe: ArticleDB | None = None
         self.missing_vectors = 0
+        self.dense_chunks = 0
+        self._last_dense: tuple[tuple[object, ...], list[tuple[str, float]]] | None = None
 
     # -- loading -------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -135,8 +141,10 @@ class IndexReader:
         client = chroma_client(self.settings, for_reading=True, fresh=True)
         collection = live_collection(client, pointer)
         # Chunks whose vectors are gone are found by keywords only; the CLI warns about them.
-        self.missing_vectors = max(0, len(chunks) - collection.count())
-        if chunks and self.missing_vectors == len(chunks):
+        dense = sum(r["dense"] for r in rows)
+        self.dense_chunks = dense
+        self.missing_vectors = max(0, dense - collection.count())
+        if dense and self.missing_vectors == dense:
             raise IndexDamagedError(
                 f"the vectors of the live build are gone (Chroma collection "
                 f"{pointer.collection} is empty)",
@@ -160,7 +168,12 @@ class IndexReader:
         self.sources = np.array(
             [(c.source or "").casefold() for c in chunks.values()], dtype=object
         )
+        rows_of: dict[str, list[int]] = {}
+        for row, info in enumerate(chunks.values()):
+            rows_of.setdefault(info.article_id, []).append(row)
+        self.rows_of = rows_of
         self._articles: dict[str, Article] = {}
+        self._last_dense = None
         self._entities: dict[str, list[Entity] | None] = {}
         stats = db.stats()
         self.stats = stats
@@ -220,6 +233,17 @@ class IndexReader:
 
     def dense(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k chunks nearest a query vector that pass the filters: (chunk id, similarity)."""
+        # Two retrievers of one question ask the same search (assistant.retrieval); the second
+        # gets the first's answer.
+        key = (tuple(vector), k, filters)
+        last = self._last_dense
+        if last is not None and last[0] == key:
+            return list(last[1])
+        out = self._dense(vector, k, filters)
+        self._last_dense = (key, out)
+        return list(out)
+
+    def _dense(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         # Chroma is queried directly, not through llama-index's vector store: importing
         # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
         bounds = []
@@ -257,6 +281,11 @@ class IndexReader:
                 keep &= (self.published <= day_number(filters.until)) & (self.published > 0)
             if filters.sources:
                 keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
+            if filters.within is not None:
+                inside = np.zeros(len(self.chunk_order), dtype=bool)
+                for aid in filters.within:
+                    inside[self.rows_of.get(aid, [])] = True
+                keep &= inside
             if not keep.any():
                 return []
             mask = keep.astype(int)

@@ -66,7 +66,7 @@ def missing_vectors(
     """Delete the vectors no store row vouches for, and return the store's chunks that have no
     vector, with their articles, to embed again from the store's own text (no article is read
     again)."""
-    known = db.chunk_ids()
+    known = db.chunk_ids(dense=True)
     present = set(collection.get(include=[])["ids"])
     delete_ids(collection, sorted(present - known))
     missing = known - present

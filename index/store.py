@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL);
+    "end" INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL,
+    dense INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entities (
@@ -100,7 +101,7 @@ class ArticleDB:
         text = ', substr(a.text, c.start + 1, c."end" - c.start) AS text' if with_text else ""
         return self.conn.execute(
             'SELECT c.chunk_id, c.article_id, c.start, c."end", c.first_sentence, '
-            f"c.last_sentence, a.title, a.published, a.source{text} "
+            f"c.last_sentence, {self._dense_column}, a.title, a.published, a.source{text} "
             "FROM chunks c JOIN articles a USING (article_id) ORDER BY c.chunk_id"
         ).fetchall()
 
@@ -148,9 +149,33 @@ class ArticleDB:
             ]
         return ids
 
-    def chunk_ids(self) -> set[str]:
-        """Ids of every chunk the store vouches for."""
-        return {r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks")}
+    @property
+    def _dense_column(self) -> str:
+        # A store opened read-only is not migrated: one made before heads had every chunk
+        # embedded.
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(chunks)")}
+        return "c.dense" if "dense" in columns else "1 AS dense"
+
+    def chunk_ids(self, dense: bool = False) -> set[str]:
+        """Ids of every chunk the store vouches for (dense: only those that have a vector)."""
+        where = " WHERE dense=1" if dense and self._dense_column == "c.dense" else ""
+        return {r[0] for r in self.conn.execute(f"SELECT chunk_id FROM chunks{where}")}
+
+    def head_ends(self, article_ids: list[str]) -> dict[str, int]:
+        """Where each article's head (its chunks with vectors) ends in its clean text."""
+        out: dict[str, int] = {}
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            where = " AND c.dense=1" if self._dense_column == "c.dense" else ""
+            out.update(
+                self.conn.execute(
+                    f'SELECT c.article_id, MAX(c."end") FROM chunks c '
+                    f"WHERE c.article_id IN ({marks}){where} GROUP BY c.article_id",
+                    part,
+                ).fetchall()
+            )
+        return out
 
     def stats(self) -> dict[str, Any]:
         """Counts and date range of what the build holds."""
@@ -226,7 +251,7 @@ class ArticleDB:
                     ),
                 )
                 self.conn.executemany(
-                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
                     [
                         (
                             c.chunk_id,
@@ -235,6 +260,7 @@ class ArticleDB:
                             c.end,
                             c.first_sentence,
                             c.last_sentence,
+                            int(c.dense),
                         )
                         for c in chunks
                     ],
@@ -264,6 +290,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if "pages" not in columns:
         with conn:
             conn.execute("ALTER TABLE articles ADD COLUMN pages TEXT")
+    if "dense" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}:
+        with conn:
+            # Stores made before heads embedded every chunk.
+            conn.execute("ALTER TABLE chunks ADD COLUMN dense INTEGER NOT NULL DEFAULT 1")
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:

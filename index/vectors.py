@@ -114,7 +114,8 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
 def embed_groups(
     pending: list[tuple[Article, list[Chunk], str]], size: int
 ) -> list[list[tuple[Article, list[Chunk], str]]]:
-    """Articles in groups of about `size` chunks, each embedded and added to Chroma at once."""
+    """Articles in groups of about `size` chunks to embed, each embedded and added to Chroma at
+    once."""
     groups: list[list[tuple[Article, list[Chunk], str]]] = []
     count = size
     for item in pending:
@@ -122,7 +123,7 @@ def embed_groups(
             groups.append([])
             count = 0
         groups[-1].append(item)
-        count += len(item[1])
+        count += sum(c.dense for c in item[1])
     return groups
 
 

@@ -1,0 +1,104 @@
+"""Only an article's head is embedded and tagged; the rest is found by keywords and quoted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import (
+    collection_ids,
+    index,
+    live_collection,
+    make_article,
+    open_live_db,
+    settings_for,
+)
+
+from assistant import Assistant
+from index import Indexer
+from index.health import check
+
+# A fact planted far down a long article, in words no other sentence uses.
+FACT = (
+    "The harbour pilot Marguerite Okonkwo steered the grain tanker Solstice Meridian "
+    "through the fog into berth nine."
+)
+
+
+def long_article(path: Path) -> Path:
+    """A 24-paragraph article (about 1,500 words) with FACT in its 20th paragraph."""
+    lines = make_article(7, paragraphs=24).split("\n")
+    # Lines 0 and 1 are the headline and a blank; paragraphs follow, blank lines between.
+    paragraphs = [i for i, line in enumerate(lines) if i > 1 and line and line[0].isupper()]
+    lines[paragraphs[19]] += " " + FACT
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def head_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("articles")
+    long_article(folder / "long.txt")
+    (folder / "other.txt").write_text(make_article(8), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("index")
+    report = index(index_dir, [folder])
+    assert report.problems == [] and report.added == 2
+    return index_dir, folder
+
+
+def test_only_the_head_of_an_article_gets_a_vector_and_entities(head_index) -> None:
+    index_dir, _ = head_index
+    db = open_live_db(index_dir)
+    try:
+        rows = db.chunk_rows(with_text=False)
+        by_article: dict[str, list] = {}
+        for row in rows:
+            by_article.setdefault(row["article_id"], []).append(row)
+        long_rows = max(by_article.values(), key=len)
+        assert len(long_rows) > 5, "the long article is several chunks"
+        dense = [r for r in rows if r["dense"]]
+        # head_chunks is 1 by default: one vector per article, its first chunk.
+        assert len(dense) == len(by_article) == 2
+        first = min(long_rows, key=lambda r: r["start"])
+        assert first["dense"] and all(not r["dense"] for r in long_rows if r is not first)
+        assert collection_ids(settings_for(index_dir)) == {r["chunk_id"] for r in dense}
+        entities = db.entities(first["article_id"])
+        assert entities, "the head is tagged"
+        assert all(e.end <= first["end"] for e in entities), "nothing past the head is tagged"
+    finally:
+        db.close()
+    health = check(settings_for(index_dir), deep=True)
+    assert health.healthy, health.findings
+
+
+def test_a_fact_past_the_head_is_found_and_quoted(head_index) -> None:
+    index_dir, _ = head_index
+    answer = Assistant(settings_for(index_dir)).ask(
+        "Who steered the grain tanker Solstice Meridian into berth nine?"
+    )
+    assert answer.answered, answer.text
+    assert any("Marguerite Okonkwo" in c.quote for c in answer.citations), answer.text
+
+
+def test_lost_vectors_of_the_head_are_re_embedded_and_no_others(head_index, tmp_path) -> None:
+    index_dir, folder = head_index
+    settings = settings_for(index_dir)
+    collection = live_collection(settings)
+    ids = collection.get(include=[])["ids"]
+    collection.delete(ids=ids[:1])
+    report = Indexer(settings).run([folder])
+    assert report.embedded == 1, report.summary()
+    assert set(collection_ids(settings)) == set(ids)
+
+
+def test_head_chunks_zero_embeds_every_chunk(tmp_path: Path) -> None:
+    path = long_article(tmp_path / "long.txt")
+    index_dir = tmp_path / "index"
+    index(index_dir, [path], head_chunks=0)
+    db = open_live_db(index_dir)
+    try:
+        ids = db.chunk_ids()
+        assert len(ids) > 5 and ids == db.chunk_ids(dense=True)
+    finally:
+        db.close()
+    assert collection_ids(settings_for(index_dir)) == ids
