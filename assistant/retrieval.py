@@ -7,7 +7,7 @@ list of them into Hits. The index reader does the searching; this is where it is
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from index import ChunkInfo, Filters, IndexReader
@@ -75,6 +75,31 @@ class KeywordRetriever(Retriever):
         return reader.keyword(query.text, query.k, query.filters)
 
 
+class ArticleKeywordRetriever(Retriever):
+    """BM25 over every chunk of the articles the dense search ranks first.
+
+    Only the head of a long article has a vector (IndexSettings.head_chunks); this finds the
+    passage further down an article whose head matched the question in meaning, which a
+    corpus-wide BM25 search ranks below chunks of unrelated articles that share its words.
+    """
+
+    name = "within"
+
+    def __init__(self, articles: int = 5) -> None:
+        self.articles = articles
+
+    def _retrieve(self, reader: IndexReader, query: Query) -> list[tuple[str, float]]:
+        found: list[str] = []
+        for cid, _score in reader.dense(query.vector, query.k, query.filters):
+            aid = reader.chunks[cid].article_id
+            if aid not in found:
+                found.append(aid)
+        if not found:
+            return []
+        within = replace(query.filters, within=frozenset(found[: self.articles]))
+        return reader.keyword(query.text, query.k, within)
+
+
 class FusionRetriever:
     """Reciprocal-rank fusion over a list of retrievers, each asked for a deeper list than k.
 
@@ -109,5 +134,6 @@ class Reranker(Protocol):
 
 
 def hybrid() -> FusionRetriever:
-    """Dense and keyword retrieval fused: what every question is searched with."""
-    return FusionRetriever([DenseRetriever(), KeywordRetriever()])
+    """Dense, keyword and in-article keyword retrieval fused: what every question is searched
+    with."""
+    return FusionRetriever([DenseRetriever(), KeywordRetriever(), ArticleKeywordRetriever()])

@@ -9,7 +9,7 @@ is possible); the lead share is the vote share above which a bold short answer l
 lowest at which 65% of the leads are right (a lead counts as right only when it holds the
 quiz answer verbatim, so "Benedict XVI" for "Pope Benedict XVI" counts as wrong). Writes assistant/data/sentence_ranker.json.
 
-    python -m bench.learn_ranker
+    python -m bench.learn_ranker [--index-dir DIR]
 """
 
 from __future__ import annotations
@@ -184,7 +184,10 @@ def cross_validate(data, features: tuple[str, ...], folds: int = 4) -> tuple[flo
 def main() -> None:
     """Fit and write the model file."""
     set_offline_env()
-    settings = ensure_index(DEV, WORK / "index")
+    index_dir = WORK / "index"
+    if "--index-dir" in sys.argv:
+        index_dir = Path(sys.argv[sys.argv.index("--index-dir") + 1])
+    settings = ensure_index(DEV, index_dir)
     cases = [c for c in load_dev(DEV) if not held_out(c)]
     assistant = Assistant(settings)
     data = collect(assistant, cases)
