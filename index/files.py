@@ -81,7 +81,8 @@ def _remove(settings: IndexSettings, keys: list[str]) -> IndexReport:
                 client = chroma_client(settings)
                 delete_ids(writable_collection(client, pointer.collection, settings), stale)
             report.removed = len(ids)
-            report.chunks = db.stats()["chunks"]
+            stats = db.stats()
+            report.chunks, report.dense_chunks = stats["chunks"], stats["dense_chunks"]
             keyword.ensure_saved(db.path.parent, db)
         finally:
             db.close()

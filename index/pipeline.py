@@ -185,7 +185,8 @@ class Indexer:
                 db.replace_articles([], [], {}, stamp)
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
-                report.chunks = db.stats()["chunks"]
+                stats = db.stats()
+                report.chunks, report.dense_chunks = stats["chunks"], stats["dense_chunks"]
                 changed = fresh or report.added or report.updated or report.removed
                 # A run that changed nothing needed no new save: one missing was a repair.
                 if keyword.ensure_saved(db.path.parent, db) and not changed:

@@ -18,6 +18,8 @@ class IndexReport:
     removed: int = 0
     problems: list[Problem] = field(default_factory=list)
     chunks: int = 0
+    # Chunks with a vector in the index (the articles' heads, IndexSettings.head_chunks).
+    dense_chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
@@ -60,6 +62,7 @@ class IndexReport:
             "removed": self.removed,
             "skipped": [{"path": p.path, "reason": p.reason} for p in self.problems],
             "chunks": self.chunks,
+            "dense_chunks": self.dense_chunks,
             "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
             "tagged": self.tagged,

@@ -150,15 +150,18 @@ class ArticleDB:
         return ids
 
     @property
-    def _dense_column(self) -> str:
+    def _has_dense(self) -> bool:
         # A store opened read-only is not migrated: one made before heads had every chunk
-        # embedded.
-        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(chunks)")}
-        return "c.dense" if "dense" in columns else "1 AS dense"
+        # embedded, and no column to say so.
+        return "dense" in {r[1] for r in self.conn.execute("PRAGMA table_info(chunks)")}
+
+    @property
+    def _dense_column(self) -> str:
+        return "c.dense" if self._has_dense else "1 AS dense"
 
     def chunk_ids(self, dense: bool = False) -> set[str]:
         """Ids of every chunk the store vouches for (dense: only those that have a vector)."""
-        where = " WHERE dense=1" if dense and self._dense_column == "c.dense" else ""
+        where = " WHERE dense=1" if dense and self._has_dense else ""
         return {r[0] for r in self.conn.execute(f"SELECT chunk_id FROM chunks{where}")}
 
     def head_ends(self, article_ids: list[str]) -> dict[str, int]:
@@ -167,7 +170,7 @@ class ArticleDB:
         for i in range(0, len(article_ids), 500):
             part = article_ids[i : i + 500]
             marks = ",".join("?" * len(part))
-            where = " AND c.dense=1" if self._dense_column == "c.dense" else ""
+            where = " AND c.dense=1" if self._has_dense else ""
             out.update(
                 self.conn.execute(
                     f'SELECT c.article_id, MAX(c."end") FROM chunks c '
@@ -182,7 +185,9 @@ class ArticleDB:
         a = self.conn.execute(
             "SELECT COUNT(*) n, MIN(published) lo, MAX(published) hi FROM articles"
         ).fetchone()
-        c = self.conn.execute("SELECT COUNT(*) n FROM chunks").fetchone()
+        c = self.conn.execute(
+            f"SELECT COUNT(*) n, {'SUM(dense)' if self._has_dense else 'COUNT(*)'} d FROM chunks"
+        ).fetchone()
         sources = [
             r[0]
             for r in self.conn.execute(
@@ -192,6 +197,7 @@ class ArticleDB:
         return {
             "articles": a["n"],
             "chunks": c["n"],
+            "dense_chunks": c["d"] or 0,
             "first_date": a["lo"],
             "last_date": a["hi"],
             "sources": sources,

@@ -97,11 +97,11 @@ def test_index_into_chroma_server(
     collection = server.get_collection(pointer.collection)
     db = open_live_db(settings.index_dir)
     try:
-        store_ids = db.chunk_ids()
+        store_ids = db.chunk_ids(dense=True)
     finally:
         db.close()
     assert set(collection.get(include=[])["ids"]) == store_ids
-    assert collection.count() == report.chunks
+    assert collection.count() == report.dense_chunks
     status = index_status(settings)
     assert status["backend"] == f"chroma server {host}:{port}"
     assert status["chunks"] == report.chunks
@@ -109,7 +109,7 @@ def test_index_into_chroma_server(
     again = Indexer(settings).run([folder])
     assert (again.embedded, again.unchanged, again.added) == (0, 2, 0)
     assert "nothing changed" in again.summary()
-    assert collection.count() == report.chunks
+    assert collection.count() == report.dense_chunks
 
 
 def test_server_settings_fields(chroma_server: tuple[str, int], tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_server_settings_fields(chroma_server: tuple[str, int], tmp_path: Path) 
         c if isinstance(c, str) else c.name for c in chroma_client(settings).list_collections()
     }
     assert new.collection in names and old.collection not in names
-    assert chroma_client(settings).get_collection(new.collection).count() == rebuilt.chunks
+    assert chroma_client(settings).get_collection(new.collection).count() == rebuilt.dense_chunks
     assert rebuilt.chunks == first.chunks
     assert not chroma_dir(settings.index_dir).exists()
 
@@ -146,4 +146,4 @@ def test_two_index_dirs_share_one_server(chroma_server: tuple[str, int], tmp_pat
     Indexer(second).run([folder], rebuild=True)
     pointer = read_pointer(first.index_dir)
     assert pointer is not None
-    assert chroma_client(first).get_collection(pointer.collection).count() == report.chunks
+    assert chroma_client(first).get_collection(pointer.collection).count() == report.dense_chunks

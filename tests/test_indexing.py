@@ -74,7 +74,7 @@ def test_every_format_is_indexed(formats_index: tuple[NewsdeskSettings, IndexRep
     status = index_status(settings)
     assert status["articles"] == expected
     assert status["chunks"] == report.chunks
-    assert live_collection(settings).count() == report.chunks
+    assert live_collection(settings).count() == report.dense_chunks
     db = open_live_db(settings.index_dir)
     try:
         articles = {a.title: a for a in db.all_articles()}

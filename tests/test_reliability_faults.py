@@ -182,7 +182,7 @@ def _visible(index_dir: Path) -> tuple[frozenset[str], frozenset[str], frozenset
     db = open_live_db(index_dir)
     try:
         hashes = frozenset(a.content_hash for a in db.all_articles())
-        chunks = frozenset(db.chunk_ids())
+        chunks = frozenset(db.chunk_ids(dense=True))
     finally:
         db.close()
     return hashes, chunks, frozenset(collection_ids(settings_for(index_dir)))
