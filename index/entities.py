@@ -60,6 +60,19 @@ class EntityTagger:
     def _load(self) -> Any:
         with self._lock:
             if self._nlp is None:
+                import sys
+
+                if "torch" not in sys.modules:
+                    # thinc imports torch when it is installed, only to offer torch-backed
+                    # layers en_core_web_sm does not use; that import was 1.2 s of a cold
+                    # `newsdesk ask` that tags a sentence. Marked unimportable while spaCy
+                    # loads (callers load it before serving: see Assistant.warm), then unmarked
+                    # so the embedder can still import it.
+                    sys.modules["torch"] = None  # type: ignore[assignment]
+                    try:
+                        import spacy
+                    finally:
+                        del sys.modules["torch"]
                 import spacy
 
                 path = _model_dir()

@@ -76,6 +76,10 @@ class Filters:
         return bool(self.since or self.until or self.sources or self.within is not None)
 
 
+# spaCy's pipeline is not made to be run by two threads at once.
+_TAGGING = threading.Lock()
+
+
 class IndexReader:
     """A consistent, read-only view of the live build, reloaded when an indexer changes it."""
 
@@ -90,6 +94,7 @@ class IndexReader:
         self.missing_vectors = 0
         self.dense_chunks = 0
         self._last_dense: tuple[tuple[object, ...], list[tuple[str, float]]] | None = None
+        self._last_keyword: tuple[tuple[object, ...], list[tuple[str, float]]] | None = None
 
     # -- loading -------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -174,7 +179,13 @@ class IndexReader:
         self.rows_of = rows_of
         self._articles: dict[str, Article] = {}
         self._last_dense = None
+        self._last_keyword = None
         self._entities: dict[str, list[Entity] | None] = {}
+        # Entities tagged at question time past an article's head (tag_sentences), kept for
+        # the life of this load and shared by its snapshots.
+        self._late: dict[str, list[Entity]] = {}
+        self._late_done: dict[str, set[int]] = {}
+        self._tagged_until: dict[str, int] = {}
         stats = db.stats()
         self.stats = stats
         if old_probe is not None:
@@ -194,12 +205,58 @@ class IndexReader:
         return art
 
     def entities(self, article_id: str) -> list[Entity] | None:
-        """The named entities the indexer stored for an article (None: never tagged)."""
+        """The named entities of an article: those the indexer stored for its head and those
+        tag_sentences found since (None: none of it was ever tagged)."""
+        stored = self._stored_entities(article_id)
+        late = self._late.get(article_id)
+        if not late:
+            return stored
+        return sorted([*(stored or []), *late], key=lambda e: e.start)
+
+    def _stored_entities(self, article_id: str) -> list[Entity] | None:
         if article_id not in self._entities:
             assert self._db is not None
             with self._lock, self._damage_explained():
                 self._entities[article_id] = self._db.entities(article_id)
         return self._entities[article_id]
+
+    def _tagged_end(self, article_id: str) -> int:
+        """Where the entities stored for an article end in its text (its head; 0: untagged)."""
+        if article_id not in self._tagged_until:
+            end = 0
+            if self._stored_entities(article_id) is not None:
+                assert self._db is not None
+                with self._lock, self._damage_explained():
+                    end = self._db.head_ends([article_id]).get(article_id, 0)
+            self._tagged_until[article_id] = end
+        return self._tagged_until[article_id]
+
+    def load_tagger(self) -> None:
+        """Load the entity tagger now rather than when tag_sentences first needs it."""
+        from index.entities import shared_tagger
+
+        with _TAGGING:
+            shared_tagger().tag(["warm up"])
+
+    def tag_sentences(self, article_id: str, indices: list[int]) -> bool:
+        """Tag those of an article's sentences that lie past its stored entities (the indexer
+        tags only the head); whether any were."""
+        art = self.article(article_id)
+        until = self._tagged_end(article_id)
+        with _TAGGING:
+            done = self._late_done.setdefault(article_id, set())
+            todo = [i for i in indices if art.sentences[i][0] >= until and i not in done]
+            if not todo:
+                return False
+            from index.entities import shared_tagger
+
+            found = shared_tagger().tag([art.sentence_text(i) for i in todo])
+            late = self._late.setdefault(article_id, [])
+            for i, ents in zip(todo, found, strict=True):
+                start = art.sentences[i][0]
+                late.extend(Entity(start + e.start, start + e.end, e.label) for e in ents)
+                done.add(i)
+        return True
 
     @contextlib.contextmanager
     def _damage_explained(self) -> Iterator[None]:
@@ -270,6 +327,16 @@ class IndexReader:
 
     def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k chunks BM25 scores highest for the query's words that pass the filters."""
+        # Memoised like dense(): two retrievers of one question ask the same search.
+        key = (query, k, filters)
+        last = self._last_keyword
+        if last is not None and last[0] == key:
+            return list(last[1])
+        out = self._keyword(query, k, filters)
+        self._last_keyword = (key, out)
+        return list(out)
+
+    def _keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         if self.bm25 is None:
             return []
         mask = None
