@@ -71,6 +71,10 @@ class Candidate:
     entities: list[Entity] | None
     # The chunk's own cosine similarity to the question (0 when only BM25 found it).
     chunk_dense: float = 0.0
+    # 1 / (1 + its rank) in the keyword search inside the articles whose head matched (0:
+    # not found there); apart from chunk_score, whose meaning it would change with the
+    # archive's size.
+    in_article: float = 0.0
 
 
 def build_evidence(
@@ -138,6 +142,7 @@ def build_evidence(
             "entity_missing": missing,
             "chunk_score": cand.chunk_score,
             "chunk_dense": cand.chunk_dense,
+            "in_article": cand.in_article,
             "chunk_rank": 1.0 / (1 + cand.rank),
             "position": 1.0 / (1 + i),
             "type_match": type_match,

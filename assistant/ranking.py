@@ -28,6 +28,7 @@ FEATURES = (
     "entity_missing",
     "chunk_score",
     "chunk_dense",
+    "in_article",
     "chunk_rank",
     "position",
     "type_match",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from typing_extensions import Unpack
 
-from assistant.answer_types import asked_parts
+from assistant.answer_types import NONE, asked_parts
 from assistant.answering import Answerer, Context, build_answerer
 from assistant.briefs import wants_brief
 from assistant.evidence import Candidate, Evidence, build_evidence
@@ -21,8 +21,17 @@ from assistant.language import foreign_language
 from assistant.models import Answer, QuestionError
 from assistant.question import Question, analyse
 from assistant.ranking import rank
-from assistant.retrieval import RRF_K, FusionRetriever, Hit, Query, Reranker, hybrid
+from assistant.retrieval import (
+    RRF_K,
+    ArticleKeywordRetriever,
+    FusionRetriever,
+    Hit,
+    Query,
+    Reranker,
+    hybrid,
+)
 from assistant.settings import NewsdeskSettings
+from assistant.voting import VOTERS
 from index import (
     Filters,
     IndexMissingError,
@@ -127,6 +136,7 @@ class Assistant:
         """Load the model and the index now rather than on the first question."""
         self._refresh()
         self.embedder.embed_query("warm up")
+        self.reader.load_tagger()
 
     def _refresh(self) -> None:
         try:
@@ -285,7 +295,7 @@ class Assistant:
                 have = {h.chunk.chunk_id for h in hits}
                 hits += [h for h in more if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        ranked = self._rank(reader, q, hits, window, parts[0])
+        ranked = self._rank(reader, q, hits, window, parts)
         return Context(
             question=text,
             standalone=standalone,
@@ -309,24 +319,51 @@ class Assistant:
         q: Question,
         hits: list[Hit],
         window: tuple[date, date] | None,
-        labels: dict[str, float],
+        parts: list[dict[str, float]],
     ) -> list[Evidence]:
         """The sentences of the retrieved chunks, scored by the learned ranker.
 
-        labels: the entity labels the question asks for (answer_types.asked_parts).
+        parts: the entity labels each thing the question asks for (answer_types.asked_parts).
         """
+        labels = parts[0]
         candidates = []
         seen = set()
         for position, hit in enumerate(hits):
             article = reader.article(hit.chunk.article_id)
             ents = reader.entities(article.article_id)
+            within = hit.ranks.get(ArticleKeywordRetriever.name)
+            # The corpus-wide retrievers' fused score (the in-article search is its own feature).
+            fused = sum(
+                1.0 / (RRF_K + r) for n, r in hit.ranks.items() if n != ArticleKeywordRetriever.name
+            )
             for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
                 if (article.article_id, i) in seen:
                     continue
                 seen.add((article.article_id, i))
                 candidates.append(
-                    Candidate(article, i, position, hit.score * RRF_K, ents, hit.dense_score or 0.0)
+                    Candidate(
+                        article,
+                        i,
+                        position,
+                        fused * RRF_K,
+                        ents,
+                        hit.dense_score or 0.0,
+                        1.0 / (1 + within) if within is not None else 0.0,
+                    )
                 )
+        ranked = rank(build_evidence(q, candidates, labels, window))
+        if not any(set(p) - {NONE} for p in parts):
+            return ranked
+        # The indexer tags only each article's head; the best sentences from further down are
+        # tagged now (a few sentences, ~10 ms), so their names and dates can be voted for.
+        best: dict[str, list[int]] = {}
+        for ev in ranked[:VOTERS]:
+            best.setdefault(ev.article.article_id, []).append(ev.index)
+        tagged = [reader.tag_sentences(aid, idx) for aid, idx in best.items()]
+        if not any(tagged):
+            return ranked
+        for cand in candidates:
+            cand.entities = reader.entities(cand.article.article_id)
         return rank(build_evidence(q, candidates, labels, window))
 
 

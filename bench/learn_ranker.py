@@ -6,8 +6,8 @@ it contains the expected answer. A logistic regression over the standardised fea
 P(sentence holds the answer). The decline threshold on the best sentence's P is the one that
 best separates answerable from unanswerable questions (false declines kept <= 0.10 where that
 is possible); the lead share is the vote share above which a bold short answer leads, the
-lowest at which 65% of the leads are right (a lead counts as right only when it holds the
-quiz answer verbatim, so "Benedict XVI" for "Pope Benedict XVI" counts as wrong). Writes assistant/data/sentence_ranker.json.
+lowest at which leads are right at least as often as the best sentence they would put below
+them (a lead counts as right only when it holds the quiz answer verbatim, so "Benedict XVI" for "Pope Benedict XVI" counts as wrong). Writes assistant/data/sentence_ranker.json.
 
     python -m bench.learn_ranker [--index-dir DIR]
 """
@@ -123,9 +123,6 @@ def choose_threshold(data, misses, model: RankerModel) -> float:
     return t
 
 
-LEAD_PRECISION = 0.65
-
-
 def choose_lead_share(data, model: RankerModel) -> float:
     """The vote share above which the short answer leads."""
     tops = []
@@ -140,17 +137,25 @@ def choose_lead_share(data, model: RankerModel) -> float:
             p = picks[0]
             shown = p.time.label if p.time is not None and p.time.resolved else p.text
             right = all(contains(shown, e) for e in case.expect)
-            tops.append((p.share, right))
-    # A wrong bold answer misleads more than a quoted sentence: the lowest share at which
-    # leads are right at least LEAD_PRECISION of the time.
+            # What the first line would hold without the lead: the best sentence.
+            sentence = all(contains(ranked[0].text, e) for e in case.expect)
+            tops.append((p.share, right, sentence))
+    # A bold answer takes the first line from the best sentence: it leads from the lowest
+    # share at which, over the questions it would lead, it is right at least as often as that
+    # sentence (and right at all).
     best_share = 1.01
     for share in np.arange(0.95, 0.15, -0.05):
-        led = [r for s, r in tops if s >= share]
-        if led:
-            print(f"  share {share:.2f}: {sum(led)} right, {len(led) - sum(led)} wrong leads")
-        if led and sum(led) / len(led) >= LEAD_PRECISION:
+        led = [(r, s) for v, r, s in tops if v >= share]
+        if not led:
+            continue
+        right, sentence = sum(r for r, _ in led), sum(s for _, s in led)
+        print(
+            f"  share {share:.2f}: {right} right, {len(led) - right} wrong leads; "
+            f"the best sentence holds the answer for {sentence}"
+        )
+        if right and right >= sentence:
             best_share = round(float(share), 2)
-    led = [r for s, r in tops if s >= best_share]
+    led = [r for v, r, _ in tops if v >= best_share]
     print(f"lead share {best_share:.2f}: {sum(led)} right, {len(led) - sum(led)} wrong leads")
     return best_share
 
