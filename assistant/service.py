@@ -359,8 +359,7 @@ class Assistant:
         best: dict[str, list[int]] = {}
         for ev in ranked[:VOTERS]:
             best.setdefault(ev.article.article_id, []).append(ev.index)
-        tagged = [reader.tag_sentences(aid, idx) for aid, idx in best.items()]
-        if not any(tagged):
+        if not reader.tag_sentences(best):
             return ranked
         for cand in candidates:
             cand.entities = reader.entities(cand.article.article_id)

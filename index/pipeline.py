@@ -165,7 +165,8 @@ class Indexer:
             try:
                 collection = writable_collection(client, pointer.collection, self.settings)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
-                self._tag_missing(db, report)
+                if self.settings.tag_at_index:
+                    self._tag_missing(db, report)
                 if not fresh:
                     # Vectors lost (a deleted chroma/ folder, an emptied collection) come back
                     # from the store's chunks; leftovers of an interrupted run go.
@@ -345,7 +346,9 @@ class Indexer:
         # so readers see the index before the run or after it, never a mix. A crash before the
         # commit leaves only vectors no row vouches for: readers ignore them, the next run
         # adopts or deletes them.
-        tagged = self._tag([(a, head_end(cs)) for a, cs, _ in pending], report)
+        tagged = None
+        if self.settings.tag_at_index:
+            tagged = self._tag([(a, head_end(cs)) for a, cs, _ in pending], report)
         db.replace_articles(remove, pending, file_hashes, {}, tagged, TAGGER_VERSION)
         keep = db.chunk_ids()
         delete_ids(collection, [cid for cid in stale if cid not in keep])

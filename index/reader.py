@@ -238,24 +238,31 @@ class IndexReader:
         with _TAGGING:
             shared_tagger().tag(["warm up"])
 
-    def tag_sentences(self, article_id: str, indices: list[int]) -> bool:
-        """Tag those of an article's sentences that lie past its stored entities (the indexer
-        tags only the head); whether any were."""
-        art = self.article(article_id)
-        until = self._tagged_end(article_id)
+    def tag_sentences(self, wanted: dict[str, list[int]]) -> bool:
+        """Tag the sentences asked for (article id -> sentence indices) that lie past their
+        article's stored entities (the indexer tags only the head, or nothing); whether any
+        were. One tagger call for all of them."""
+        todo: list[tuple[str, int]] = []
         with _TAGGING:
-            done = self._late_done.setdefault(article_id, set())
-            todo = [i for i in indices if art.sentences[i][0] >= until and i not in done]
+            for article_id, indices in wanted.items():
+                art = self.article(article_id)
+                until = self._tagged_end(article_id)
+                done = self._late_done.setdefault(article_id, set())
+                todo += [
+                    (article_id, i)
+                    for i in dict.fromkeys(indices)
+                    if art.sentences[i][0] >= until and i not in done
+                ]
             if not todo:
                 return False
             from index.entities import shared_tagger
 
-            found = shared_tagger().tag([art.sentence_text(i) for i in todo])
-            late = self._late.setdefault(article_id, [])
-            for i, ents in zip(todo, found, strict=True):
-                start = art.sentences[i][0]
+            texts = [self.article(aid).sentence_text(i) for aid, i in todo]
+            for (aid, i), ents in zip(todo, shared_tagger().tag(texts), strict=True):
+                start = self.article(aid).sentences[i][0]
+                late = self._late.setdefault(aid, [])
                 late.extend(Entity(start + e.start, start + e.end, e.label) for e in ents)
-                done.add(i)
+                self._late_done[aid].add(i)
         return True
 
     @contextlib.contextmanager

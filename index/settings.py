@@ -34,6 +34,9 @@ class IndexSettings(BaseSettings):
     # and inside the articles whose head matched) and quoted. Applies to articles indexed
     # from then on; `newsdesk index --rebuild` applies it to all.
     head_chunks: int = Field(default=1, ge=0)
+    # Whether the indexer tags the head's named entities (spaCy, ~7,000 words/s here). Off,
+    # nothing is tagged at index time and questions tag the few sentences they need.
+    tag_at_index: bool = True
     # Batches of 8 encode about 1.3x faster than 32 on a 2-core CPU (best-of-5 sweeps, see
     # bench/): big batches' activations fall out of cache, and encode() sorts by length,
     # so small batches also pad less. The torch encoder's: the ONNX ones run one text at a

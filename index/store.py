@@ -273,6 +273,12 @@ class ArticleDB:
                 )
                 if entities is not None and article.article_id in entities:
                     self._put_entities(article.article_id, entities[article.article_id], tagger)
+                else:
+                    # An earlier version's entities would point into other text.
+                    for table in ("entities", "tagged"):
+                        self.conn.execute(
+                            f"DELETE FROM {table} WHERE article_id=?", (article.article_id,)
+                        )
             for path, file_hash in files.items():
                 if file_hash is None:
                     self.conn.execute("DELETE FROM files WHERE path=?", (path,))

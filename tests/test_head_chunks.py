@@ -102,3 +102,21 @@ def test_head_chunks_zero_embeds_every_chunk(tmp_path: Path) -> None:
     finally:
         db.close()
     assert collection_ids(settings_for(index_dir)) == ids
+
+
+def test_without_tagging_at_index_questions_tag_what_they_need(tmp_path: Path) -> None:
+    path = long_article(tmp_path / "long.txt")
+    index_dir = tmp_path / "index"
+    index(index_dir, [path], tag_at_index=False)
+    db = open_live_db(index_dir)
+    try:
+        aid = next(iter(db.chunk_ids())).split("-")[0]
+        assert db.entities(aid) is None, "nothing tagged while indexing"
+    finally:
+        db.close()
+    assistant = Assistant(settings_for(index_dir, tag_at_index=False))
+    answer = assistant.ask("Who steered the grain tanker Solstice Meridian into berth nine?")
+    # The name comes from entities tagged for this question, voted for and led with.
+    assert "Marguerite Okonkwo" in answer.text.splitlines()[0], answer.text
+    ents = assistant.reader.entities(aid)
+    assert ents and any(e.label == "PERSON" for e in ents)
