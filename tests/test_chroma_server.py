@@ -85,7 +85,7 @@ def test_index_into_chroma_server(
 
     report = Indexer(settings).run([folder])
     assert (report.added, report.problems) == (2, [])
-    assert report.embedded == report.chunks > 0
+    assert report.embedded == report.dense_chunks > 0
     # The vectors are on the server, not in an embedded store beside the index.
     assert not chroma_dir(settings.index_dir).exists()
     pointer = read_pointer(settings.index_dir)

@@ -40,12 +40,14 @@ from index.vectors import chroma_client
 
 
 def chunks_by_article(index_dir: Path) -> dict[str, set[str]]:
-    """Chunk ids of each article of the live build."""
+    """Ids of the chunks with a vector (the head, IndexSettings.head_chunks) of each article
+    of the live build."""
     db = open_live_db(index_dir)
     try:
         out: dict[str, set[str]] = {}
         for row in db.chunk_rows():
-            out.setdefault(row["article_id"], set()).add(row["chunk_id"])
+            if row["dense"]:
+                out.setdefault(row["article_id"], set()).add(row["chunk_id"])
         return out
     finally:
         db.close()
@@ -70,7 +72,8 @@ def test_every_format_is_indexed(formats_index: tuple[NewsdeskSettings, IndexRep
     expected = 9 + int(html)
     assert report.problems == []
     assert (report.added, report.updated, report.removed) == (expected, 0, 0)
-    assert report.embedded == report.chunks > expected
+    # One vector per article: its head (IndexSettings.head_chunks); more chunks in all.
+    assert report.embedded == report.dense_chunks == expected < report.chunks
     status = index_status(settings)
     assert status["articles"] == expected
     assert status["chunks"] == report.chunks
@@ -228,10 +231,11 @@ def test_deleted_file_is_removed_with_its_vectors(
     report = Indexer(settings).run([folder])
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 1, 2)
     assert report.embedded == 0
-    assert report.chunks == first.chunks - len(gone_chunks)
+    assert report.dense_chunks == first.dense_chunks - len(gone_chunks)
+    assert report.chunks < first.chunks
     left = collection_ids(settings)
     assert not gone_chunks & left
-    assert len(left) == report.chunks
+    assert len(left) == report.dense_chunks
     assert gone_id not in chunks_by_article(settings.index_dir)
 
 
@@ -245,7 +249,7 @@ def test_added_file_is_embedded(small: tuple[NewsdeskSettings, Path, IndexReport
     new_chunks = chunks_by_article(settings.index_dir)[new_id]
     assert report.embedded == len(new_chunks) > 0
     assert collection_ids(settings) == before | new_chunks
-    assert report.chunks == first.chunks + len(new_chunks)
+    assert report.dense_chunks == first.dense_chunks + len(new_chunks)
 
 
 def test_rebuild_switches_to_a_new_build(small: tuple[NewsdeskSettings, Path, IndexReport]) -> None:
@@ -256,7 +260,7 @@ def test_rebuild_switches_to_a_new_build(small: tuple[NewsdeskSettings, Path, In
     report = Indexer(settings).run([folder], rebuild=True)
     new = read_pointer(settings.index_dir)
     assert new is not None and new.build != old.build
-    assert report.rebuilt and report.added == 3 and report.embedded == first.chunks
+    assert report.rebuilt and report.added == 3 and report.embedded == first.dense_chunks
     assert collection_ids(settings) == old_ids  # same chunks, same ids
     assert not build_dir(settings.index_dir, old.build).exists()
     names = {
@@ -387,7 +391,7 @@ def test_killed_rebuild_leaves_previous_index_usable(tmp_path: Path) -> None:
     live = read_pointer(index_dir)
     assert live is not None
     old_ids = collection_ids(settings)
-    assert len(old_ids) == first.chunks
+    assert len(old_ids) == first.dense_chunks
 
     big = tmp_path / "big"
     big.mkdir()
