@@ -18,6 +18,7 @@ from assistant import Assistant
 from index import Indexer, query_encoder, shared_embedder
 from index.errors import IndexDamagedError
 from index.layout import read_pointer, store_path
+from index.onnx_encoder import OnnxEncoder
 from index.vectors import chroma_client
 
 KURSK = "Who visited Kursk and when?"
@@ -150,3 +151,18 @@ def test_an_onnx_index_has_the_torch_vectors(tmp_path: Path) -> None:
     assert np.all((stored * shared_embedder().embed(texts)).sum(axis=1) > 0.9999)
     with pytest.raises(IndexDamagedError, match="embedded with the onnx encoder"):
         Indexer(settings_for(tmp_path, embed_backend="int8")).run([SEED])
+
+
+def test_int8_vectors_do_not_depend_on_the_texts_beside_them() -> None:
+    # Dynamic quantization scales activations per run: batched, a text's vector would move
+    # with its batch-mates (cosine ~0.994), and a query would not meet its chunk's vector.
+    texts = [
+        KURSK,
+        "President Vladimir Putin, donning combat fatigues, visited Kursk on Wednesday.",
+        "Kremlin spokesman Dmitry Peskov told reporters the troops would take as long as "
+        "necessary. " * 8,
+    ]
+    encoder = OnnxEncoder(settings_for(Path("unused")).model_cache_dir, "int8", batch_size=8)
+    together = encoder.embed(texts)
+    alone = np.stack([encoder.embed([t])[0] for t in texts])
+    assert np.all((together * alone).sum(axis=1) > 0.9999)
