@@ -100,8 +100,8 @@ def quantize_int8(cache_dir: Path) -> Path:
 
     tmp = dest.with_suffix(f".{uuid.uuid4().hex}.tmp")
     # MatMul weights only, signed, one scale per output channel: on 400 news-dev chunks
-    # (bench/RESULTS.md, "ONNX encoders") it encodes ~1.75x the fp32 copy at cosine 0.994 to
-    # the torch vectors. One scale per tensor was as fast but fell to cosine 0.948; unsigned
+    # (bench/RESULTS.md, "ONNX encoders") it encodes ~2x the fp32 copy (2.3x torch) at
+    # cosine 0.994 to the torch vectors. One scale per tensor was as fast but fell to cosine 0.948; unsigned
     # weights kept 0.994 but were no faster than fp32 (this CPU's VNNI int8 path takes signed
     # weights); ORT's BERT fusions or quant_pre_process before quantizing changed neither
     # speed nor cosine; every op quantized was slower than fp32 (cosine 0.95).
