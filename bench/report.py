@@ -268,7 +268,7 @@ def real_rows(t: RealTier) -> list[str]:
         if t.subset
         else "the accuracy reference is bench/EVAL.md's whole set (`make eval-news`)"
     )
-    chunks, emb = t.get("chunks per article"), t.get("newsdesk stage: embedding")
+    chunks, emb = t.get("chunks embedded per article"), t.get("newsdesk stage: embedding")
     idx = t.get("index time")
     if chunks and emb and idx:
         why += (
@@ -372,26 +372,30 @@ EXTRA_NOTES: list[str] = [
     "(`NEWSDESK_HNSW_EF_*`); an index built before keeps its graph but gets the search depth "
     "on its next `newsdesk index`. The canonical pipeline keeps Chroma's defaults.",
     "",
-    "## int8 ONNX encoder (measured by hand, 2026-11-25, 200-article tier)",
+    "## ONNX encoders (measured by hand, 2026-11-26, commit b2445c8, 400 news-dev chunks)",
     "",
-    "The ONNX copy of MiniLM that queries use (exported at index time) was quantized with "
-    "onnxruntime's `quantize_dynamic` (int8 weights) and compared, on the 200-article tier's "
-    "1,171 newsdesk chunks and 200 questions, with the torch model that built the index. "
-    "Nothing was installed into the project venv (onnxruntime.quantization ships with "
-    "onnxruntime). Encode rates are best of 3 interleaved rounds on 160 chunk texts, batch 8, "
-    "on the shared machine, so they are rough.",
+    "`NEWSDESK_EMBED_BACKEND` picks the encoder that indexes: `torch` (sentence-transformers, batch 8), `onnx` (the fp32 ONNX export) or `int8` (that export quantized by onnxruntime's `quantize_dynamic`: MatMul weights only, per channel, signed int8). The texts are 400 real chunks from the news-dev index's article store (`bench/work/news-dev`: the first 400 by chunk id, i.e. by hash, an arbitrary spread; 817 characters on average), the same texts for every encoder; rounds interleaved, best of 3, in one process each run (scratch scripts, not in bench/). chunks/s is wall time; chunks per CPU second (the process's user + system time) is the steadier figure when other work shares the 2 cores: under load the torch encoder fell to 6.8 chunks/s while the single-threaded ONNX runs held up, so wall ratios measured under load overstate the gain. The table was measured on a quiet machine (load 0.3 at the start).",
     "",
-    "| variant | encode rate vs torch | cosine to torch (mean / p5 / min) "
-    "| hit@5 | answer in top-5 chunks |",
-    "|---|---:|---|---:|---:|",
-    "| torch fp32 (today's indexer) | 1.00× | 1 | 0.815 | 0.815 |",
-    "| int8, every op, per-tensor | 0.84× | 0.946 / 0.931 / 0.891 | 0.755 | 0.755 |",
-    "| int8, MatMul only, per-channel | 1.47× (1.61× the fp32 ONNX) "
-    "| 0.993 / 0.990 / 0.982 | 0.800 | 0.800 |",
+    "| encoder (as newsdesk runs it) | chunks/s | vs torch | chunks per CPU s | cosine to torch (mean / p5 / min) |",
+    "|---|---:|---:|---:|---|",
+    "| torch, batch 8, 2 threads (today's default) | 38.8 | 1.00× | 19.6 | 1 |",
+    "| onnx fp32, one text per run, 2 runs side by side on 1 thread each | 43.9 | 1.13× | 22.1 | 1.0000 / 1.0000 / 1.0000 |",
+    "| int8, one text per run, 2 runs side by side on 1 thread each | 90.5 | 2.33× | 45.6 | 0.9941 / 0.9915 / 0.9873 |",
     "",
-    "The per-channel MatMul-only variant keeps retrieval within 1.5 points (3 of 200 questions) "
-    "and encodes ~1.5× faster; indexing with it would need the chunks re-embedded with the "
-    "same int8 model used for queries. It does not close the 2× canonical target alone (that "
-    "needs ~5× at equal chunking), and the canonical pipeline's retrieval stays far below "
-    "either (0.32 answer-in-top-5 on the same tier).",
+    "How the ONNX settings were chosen (160 of the same chunks, best of 3 interleaved, chunks/s and in brackets chunks per CPU second; fp32 and int8 sweeps on a quiet machine, ~16:00 UTC):",
+    "",
+    "| runs | batch 1 | 8 | 16 | 32 | 64 |",
+    "|---|---:|---:|---:|---:|---:|",
+    "| fp32, 1 thread, 2 runs side by side | **44.6** (22.5) | 39.0 (20.4) | 34.1 (17.6) | 28.9 (17.8) | 25.8 (14.9) |",
+    "| fp32, 2 threads, one run | 34.7 (17.4) | 36.3 (18.2) | 34.0 (17.1) | | |",
+    "| int8, 1 thread, 2 runs side by side | **96.6** (48.8) | 68.5 (36.1) | 53.3 (27.7) | | 45.0 (26.4) |",
+    "| int8, 2 threads, one run | 57.9 (29.1) | 58.7 (29.6) | | | |",
+    "",
+    "- Smaller batches were faster at every setting (less padding; texts are sorted by length across the whole call either way), and two single-threaded runs side by side beat one run on two threads: a chunk's matrices are too small to split well over two threads, and a thread pool waits on its slowest thread.",
+    "- onnxruntime's parallel execution mode was slower (fp32 batch 8 on 2 threads: 15.0 against 31.2 chunks/s sequential; int8: 32.0 against 57.9): the graph is a chain. I/O binding did not help (fp32 47.0 against 47.1 chunks/s without it; int8 87.9 against 96.6, 44.5 against 48.8 per CPU second).",
+    "- **int8 does not batch at all**: dynamic quantization scales activations once per run, so a text encoded in a batch of 8 gets a vector at cosine 0.9944 mean / 0.9872 min to its own vector encoded alone. Batched, stored vectors would depend on which chunks shared a batch and a query (always alone) would never meet its chunk's exact vector; alone, both are the same function of the text (tests/test_embed_backend.py). It is also the fastest setting.",
+    "- Quantization variants (200 chunks, rates under load, so only their order counts; cosine on all 400): per channel 63 chunks/s at cosine 0.994; per tensor as fast but 0.948; unsigned weights 0.994 but no faster than fp32 (the CPU's VNNI path takes signed weights); ORT's BERT fusions or `quant_pre_process` before quantizing: same speed and cosine; every op quantized (measured before): slower than fp32 at 0.946.",
+    "- A lone query: fp32 3.3 ms on 2 threads, 6.4 ms on 1; int8 2.0 ms either way (quiet machine), so queries keep 2 threads.",
+    "",
+    "Earlier, by hand (2026-11-25, 200-article synthetic tier, 1,171 chunks, 200 questions, batch 8 on 2 threads for every encoder): int8 MatMul per-channel encoded 1.47× torch and found the right chunk in the top 5 for 0.800 of the questions against torch's 0.815; every op quantized per tensor was 0.84× torch at 0.755. Answer quality on real news with an int8 index (issue 14's test for making it the default) is not measured here.",
 ]
