@@ -8,7 +8,7 @@ import copy
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -93,8 +93,8 @@ class IndexReader:
         self._probe: ArticleDB | None = None
         self.missing_vectors = 0
         self.dense_chunks = 0
-        self._last_dense: tuple[tuple[object, ...], list[tuple[str, float]]] | None = None
-        self._last_keyword: tuple[tuple[object, ...], list[tuple[str, float]]] | None = None
+        # The last search of each kind, by its arguments (see _same_search).
+        self._last_search: dict[str, tuple[tuple[object, ...], list[tuple[str, float]]]] = {}
 
     # -- loading -------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -178,8 +178,7 @@ class IndexReader:
             rows_of.setdefault(info.article_id, []).append(row)
         self.rows_of = rows_of
         self._articles: dict[str, Article] = {}
-        self._last_dense = None
-        self._last_keyword = None
+        self._last_search = {}
         self._entities: dict[str, list[Entity] | None] = {}
         # Entities tagged at question time past an article's head (tag_sentences), kept for
         # the life of this load and shared by its snapshots.
@@ -297,15 +296,23 @@ class IndexReader:
 
     def dense(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k chunks nearest a query vector that pass the filters: (chunk id, similarity)."""
-        # Two retrievers of one question ask the same search (assistant.retrieval); the second
-        # gets the first's answer.
         key = (tuple(vector), k, filters)
-        last = self._last_dense
-        if last is not None and last[0] == key:
-            return list(last[1])
-        out = self._dense(vector, k, filters)
-        self._last_dense = (key, out)
-        return list(out)
+        return self._same_search("dense", key, lambda: self._dense(vector, k, filters))
+
+    def _same_search(
+        self,
+        kind: str,
+        key: tuple[object, ...],
+        search: Callable[[], list[tuple[str, float]]],
+    ) -> list[tuple[str, float]]:
+        # Two retrievers of one question ask the same search (assistant.retrieval); the second
+        # gets the first's answer. A search's answer depends only on its arguments within one
+        # load (a reload starts afresh), so threads sharing the memo get the same answers.
+        last = self._last_search.get(kind)
+        if last is None or last[0] != key:
+            last = (key, search())
+            self._last_search[kind] = last
+        return list(last[1])
 
     def _dense(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         # Chroma is queried directly, not through llama-index's vector store: importing
@@ -334,14 +341,8 @@ class IndexReader:
 
     def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k chunks BM25 scores highest for the query's words that pass the filters."""
-        # Memoised like dense(): two retrievers of one question ask the same search.
         key = (query, k, filters)
-        last = self._last_keyword
-        if last is not None and last[0] == key:
-            return list(last[1])
-        out = self._keyword(query, k, filters)
-        self._last_keyword = (key, out)
-        return list(out)
+        return self._same_search("keyword", key, lambda: self._keyword(query, k, filters))
 
     def _keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         if self.bm25 is None:
