@@ -111,7 +111,12 @@ class IndexReader:
         with self._lock:
             # One question reads its chunks and then their articles; another thread's reload in
             # between must not swap the store under it.
-            return copy.copy(self)
+            view = copy.copy(self)
+        # The search memo serves one question's retrievers; a shallow copy would share it
+        # across questions and threads, so a question could reuse an earlier one's hits and
+        # never reach a store that has since gone away.
+        view._last_search = {}
+        return view
 
     def _load(self, pointer: Pointer) -> None:
         from index import keyword
@@ -306,8 +311,7 @@ class IndexReader:
         search: Callable[[], list[tuple[str, float]]],
     ) -> list[tuple[str, float]]:
         # Two retrievers of one question ask the same search (assistant.retrieval); the second
-        # gets the first's answer. A search's answer depends only on its arguments within one
-        # load (a reload starts afresh), so threads sharing the memo get the same answers.
+        # gets the first's answer. Each snapshot (one question) has its own memo.
         last = self._last_search.get(kind)
         if last is None or last[0] != key:
             last = (key, search())

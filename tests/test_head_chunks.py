@@ -80,6 +80,34 @@ def test_a_fact_past_the_head_is_found_and_quoted(head_index) -> None:
     assert any("Marguerite Okonkwo" in c.quote for c in answer.citations), answer.text
 
 
+def test_each_question_searches_the_store_afresh(head_index, monkeypatch) -> None:
+    # Two retrievers of one question share a search; a second question must not reuse it, or a
+    # store that went away (or changed) since would never be noticed.
+    from index.reader import IndexReader
+
+    index_dir, _ = head_index
+    calls = {"dense": 0, "keyword": 0}
+    dense, keyword = IndexReader._dense, IndexReader._keyword
+
+    def counted_dense(self, *args):
+        calls["dense"] += 1
+        return dense(self, *args)
+
+    def counted_keyword(self, *args):
+        calls["keyword"] += 1
+        return keyword(self, *args)
+
+    monkeypatch.setattr(IndexReader, "_dense", counted_dense)
+    monkeypatch.setattr(IndexReader, "_keyword", counted_keyword)
+    assistant = Assistant(settings_for(index_dir))
+    question = "Who steered the grain tanker Solstice Meridian into berth nine?"
+    assistant.ask(question)
+    once = dict(calls)
+    assert once["dense"] >= 1 and once["keyword"] >= 1
+    assistant.ask(question)
+    assert calls == {k: 2 * v for k, v in once.items()}
+
+
 def test_lost_vectors_of_the_head_are_re_embedded_and_no_others(head_index, tmp_path) -> None:
     index_dir, folder = head_index
     settings = settings_for(index_dir)
