@@ -97,6 +97,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """Print what the index holds and whether it is whole; exit 1 if it is not."""
     from index import StoreError, index_status
+    from index.encoders import DEFAULT_BACKEND
     from index.health import check
 
     settings = settings_of(args)
@@ -115,7 +116,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"dates:    {status['first_date'] or '-'} .. {status['last_date'] or '-'}")
         print(f"sources:  {', '.join(status['sources']) or '-'}")
         print(f"model:    {status['model']}")
-        print(f"encoder:  {status['embed_backend']} (NEWSDESK_EMBED_BACKEND)")
+        print(f"encoder:  {status['embed_backend']} (stored with the index; updates keep it)")
+        print(
+            f"          a new index gets {status['new_index_backend']} "
+            f"(NEWSDESK_EMBED_BACKEND; unset: {DEFAULT_BACKEND})"
+        )
+        if status["embed_backend_conflict"]:
+            print(f"  note: `newsdesk index` will refuse: {status['embed_backend_conflict']}")
         print(f"built:    {status['built_at']}  (updated {status['updated_at']})")
         for a in status["articles_list"]:
             flag = " (inferred)" if a["date_inferred"] else ""

@@ -1,27 +1,68 @@
-"""Which encoder makes the vectors: the indexer's (NEWSDESK_EMBED_BACKEND) and the query
-encoder, which follows the backend stored with the live index."""
+"""Which encoder makes the vectors: resolve_backend decides it for every run (indexing,
+repair, uploads, watch, status, queries) from NEWSDESK_EMBED_BACKEND and the backend stored
+with the live index; the indexer's encoder and the query encoder follow its answer."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, cast
 
 from index.embedding import TextEncoder, shared_embedder
 from index.errors import IndexDamagedError, StoreError
 from index.health import open_live_store, stored_backend
-from index.layout import read_pointer
+from index.layout import Pointer, read_pointer
 from index.onnx_encoder import OnnxEncoder
 from index.onnx_model import ensure_model, onnx_path
-from index.settings import IndexSettings
+from index.settings import EmbedBackend, IndexSettings
 
 if TYPE_CHECKING:
     import numpy as np
 
 # A lone query is encoded quicker with two threads than with one (what indexing uses).
 QUERY_THREADS = 2
+
+# The encoder of a new index when NEWSDESK_EMBED_BACKEND is unset: on the real-news tier int8
+# indexed at 2.80x the plain llama-index pipeline's articles/s against torch's 2.04x, ask()
+# accuracy 0.595 against 0.585 (bench/RESULTS.md). An existing index keeps the one it was made
+# with: switching would make its next update be refused.
+DEFAULT_BACKEND: EmbedBackend = "int8"
+
+# What a run does with the live index: add to it, replace it, or search it.
+Purpose = Literal["update", "rebuild", "query"]
+
+
+def resolve_backend(
+    settings: IndexSettings, meta: Mapping[str, str] | None, purpose: Purpose = "update"
+) -> EmbedBackend:
+    """The encoder a run embeds with, from NEWSDESK_EMBED_BACKEND and the live build's meta
+    (None: no index yet, or none that can be read); a set one that differs from the stored
+    one is refused for an update."""
+    setting = settings.embed_backend
+    if meta is None:
+        return setting or DEFAULT_BACKEND
+    stored = cast(EmbedBackend, stored_backend(meta))
+    # Queries must meet the vectors whatever the setting says. Unset, every run keeps the
+    # index's encoder, a rebuild too: one run to repair a store or to apply a chunking
+    # setting should not change the index's vectors (and answers) unasked. Only a brand new
+    # index gets the default.
+    if purpose == "query" or setting is None or setting == stored:
+        return stored
+    if purpose == "update":
+        # One encoder per index, so chunks and queries are embedded alike (int8 vectors are
+        # ~0.99 of fp32 ones); torch and onnx agree but are kept apart all the same, so the
+        # stored backend always names what made the vectors.
+        raise IndexDamagedError(
+            f"the index was embedded with the {stored} encoder, and NEWSDESK_EMBED_BACKEND "
+            f"asks for {setting}",
+            f"unset NEWSDESK_EMBED_BACKEND (or set NEWSDESK_EMBED_BACKEND={stored}) to update "
+            f"it with its own encoder, or run "
+            f"`newsdesk index --rebuild PATH...` to embed it all again with {setting}",
+        )
+    return setting
 
 
 @lru_cache(maxsize=4)
@@ -31,11 +72,11 @@ def shared_onnx_encoder(cache_dir: Path, variant: str, threads: int = 1) -> Onnx
     return OnnxEncoder(cache_dir, variant, threads=threads)
 
 
-def index_encoder(settings: IndexSettings) -> TextEncoder:
-    """The encoder an indexing run embeds chunks with: NEWSDESK_EMBED_BACKEND's."""
-    if settings.embed_backend == "torch":
+def index_encoder(settings: IndexSettings, backend: EmbedBackend) -> TextEncoder:
+    """The encoder an indexing run embeds chunks with, for the backend it resolved."""
+    if backend == "torch":
         return shared_embedder(settings.embed_batch_size)
-    return shared_onnx_encoder(settings.model_cache_dir, settings.embed_backend)
+    return shared_onnx_encoder(settings.model_cache_dir, backend)
 
 
 def query_variant(backend: str) -> str:
@@ -44,30 +85,39 @@ def query_variant(backend: str) -> str:
     return "int8" if backend == "int8" else "onnx"
 
 
-def prepare_query_model(settings: IndexSettings) -> Path:
+def prepare_query_model(settings: IndexSettings, backend: EmbedBackend) -> Path:
     """Make the ONNX copy queries of an index of this backend embed with (once per machine)."""
-    return ensure_model(settings.model_cache_dir, query_variant(settings.embed_backend))
+    return ensure_model(settings.model_cache_dir, query_variant(backend))
 
 
-def live_backend(settings: IndexSettings) -> tuple[str | None, str]:
-    """The live build's id and the backend its vectors were made with (torch where no
-    index is built yet or its store cannot be read: the reader reports the damage)."""
-    try:
-        pointer = read_pointer(settings.index_dir)
-    except IndexDamagedError:
-        return None, "torch"
-    if pointer is None:
-        return None, "torch"
+def build_meta(settings: IndexSettings, pointer: Pointer) -> dict[str, str] | None:
+    """A build's meta, or None where its store cannot be read (the readers and checks that
+    need it whole report that damage themselves)."""
     try:
         db = open_live_store(settings.index_dir, pointer, pragma=None)
     except StoreError:
-        return pointer.build, "torch"
+        return None
     try:
-        return pointer.build, stored_backend(db.meta())
+        return db.meta()
     except sqlite3.Error:
-        return pointer.build, "torch"
+        return None
     finally:
         db.close()
+
+
+def live_backend(
+    settings: IndexSettings, purpose: Purpose = "query"
+) -> tuple[str | None, EmbedBackend]:
+    """The live build's id and resolve_backend's encoder for it; no build yet (or none that
+    can be read, then with no id so the next look tries again): a new index's encoder."""
+    try:
+        pointer = read_pointer(settings.index_dir)
+    except IndexDamagedError:
+        pointer = None
+    meta = build_meta(settings, pointer) if pointer else None
+    if pointer is None or meta is None:
+        return None, resolve_backend(settings, None, purpose)
+    return pointer.build, resolve_backend(settings, meta, purpose)
 
 
 class LiveIndexEncoder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ MODEL_STAMP = f"{MODEL_NAME} sha256:{MODEL_SHA256[:12]}"
 BACKEND_KEY = "embed_backend"
 
 
-def stored_backend(meta: dict[str, str]) -> str:
+def stored_backend(meta: Mapping[str, str]) -> str:
     """The encoder a build's vectors were made with; builds from before it was kept: torch."""
     return meta.get(BACKEND_KEY) or "torch"
 

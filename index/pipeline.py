@@ -13,7 +13,7 @@ from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
 from index.chunking import fit_and_chunk, tiktoken_counter, wordpiece_counter
 from index.embedding import TextEncoder, model_dir
-from index.encoders import index_encoder, prepare_query_model
+from index.encoders import index_encoder, live_backend, prepare_query_model
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
 from index.errors import StoreError
 from index.fetch import Fetcher, FetchError, Page, fetching, is_url
@@ -36,7 +36,7 @@ from index.prepare import prepare
 from index.progress import Progress, advance_articles
 from index.repair import live_build, missing_vectors
 from index.report import IndexReport
-from index.settings import IndexSettings
+from index.settings import EmbedBackend, IndexSettings
 from index.store import ArticleDB
 from index.vectors import (
     chroma_client,
@@ -74,9 +74,13 @@ class Indexer:
 
     def __init__(self, settings: IndexSettings, embedder: TextEncoder | None = None) -> None:
         self.settings = settings
-        # NEWSDESK_EMBED_BACKEND's encoder: an update of an index made by another is refused
-        # (repair.live_build), so re-embedded lost vectors match the stored backend too.
-        self.embedder = embedder or index_encoder(settings)
+        # An encoder given here embeds every run (a test's, the bench's); else each run takes
+        # the encoder of the backend it resolves against the live index (repair.live_build),
+        # so one indexer that lives long (watch, the chat's uploads) follows a rebuild with
+        # another encoder, and re-embedded lost vectors match the stored backend.
+        self._given = embedder
+        # The backend of the run under way (None between runs).
+        self._backend: EmbedBackend | None = None
         # Loaders by file suffix, built-in and from installed packages (newsdesk.loaders).
         self.loaders = loader_table()
         # Fetches feeds and pages; each run gets a fresh one (robots.txt read once per site).
@@ -84,6 +88,15 @@ class Indexer:
         self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
         # [CLS] and [SEP] take two places of the model's window.
         self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
+
+    @property
+    def embedder(self) -> TextEncoder:
+        """The encoder the run under way embeds with; between runs, the one the next run
+        would use (the index's, or NEWSDESK_EMBED_BACKEND's where it is set)."""
+        if self._given is not None:
+            return self._given
+        backend = self._backend or live_backend(self.settings, "rebuild")[1]
+        return index_encoder(self.settings, backend)
 
     def chunk(self, article: Article) -> list[Chunk]:
         """The article's chunks of whole sentences (long sentences are split in place first);
@@ -143,6 +156,8 @@ class Indexer:
             if type(exc).__module__.startswith("chromadb"):
                 raise StoreError(write_failure(self.settings.index_dir, exc)) from exc
             raise
+        finally:
+            self._backend = None
 
     def _run(
         self,
@@ -157,7 +172,8 @@ class Indexer:
         roots = list(paths) if paths else [DEFAULT_SEEDS]
         with index_lock(index_dir):
             client = chroma_client(self.settings)
-            live = live_build(self.settings, report, rebuild)
+            live, backend = live_build(self.settings, report, rebuild)
+            self._backend = backend
             fresh = rebuild or live is None
             pointer = new_pointer(self.settings.collection_prefix) if fresh else live
             assert pointer is not None
@@ -182,7 +198,7 @@ class Indexer:
                             f"{total} missing vectors re-embedded from the article store "
                             "(no article re-read)"
                         )
-                stamp = {"model": MODEL_STAMP, BACKEND_KEY: self.settings.embed_backend}
+                stamp = {"model": MODEL_STAMP, BACKEND_KEY: backend}
                 db.replace_articles([], [], {}, stamp)
                 if fresh:
                     db.replace_articles([], [], {}, {"built_at": now_iso(), "build": pointer.build})
@@ -201,7 +217,7 @@ class Indexer:
             remove_stale_builds(index_dir, client, pointer, self.settings.uses_server)
             # Queries embed with an ONNX copy of the model (the index's own variant) so they
             # need not import torch.
-            prepare_query_model(self.settings)
+            prepare_query_model(self.settings, backend)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from index.articles import Article, Chunk
+from index.encoders import build_meta, resolve_backend
 from index.errors import FIX_REBUILD, IndexDamagedError
-from index.health import MODEL_STAMP, open_live_store, stored_backend
+from index.health import MODEL_STAMP, open_live_store
 from index.housekeeping import recover_pointer
 from index.layout import Pointer, read_pointer, write_pointer
 from index.report import IndexReport
-from index.settings import IndexSettings
+from index.settings import EmbedBackend, IndexSettings
 from index.store import ArticleDB
 from index.vectors import delete_ids
 
@@ -20,9 +21,13 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 
-def live_build(settings: IndexSettings, report: IndexReport, rebuild: bool) -> Pointer | None:
-    """The live build to update, checked first: a damaged store is refused (only a rebuild
-    from the article files can restore it), an unreadable pointer is re-pointed."""
+def live_build(
+    settings: IndexSettings, report: IndexReport, rebuild: bool
+) -> tuple[Pointer | None, EmbedBackend]:
+    """The live build to update and the encoder the run embeds with (resolve_backend's),
+    checked first: a damaged store is refused (only a rebuild from the article files can
+    restore it), as are another model's vectors and an update with another encoder; an
+    unreadable pointer is re-pointed."""
     index_dir = settings.index_dir
     try:
         live = read_pointer(index_dir)
@@ -31,9 +36,12 @@ def live_build(settings: IndexSettings, report: IndexReport, rebuild: bool) -> P
         if live is not None:
             write_pointer(index_dir, live)
             report.repaired.append(f"index pointer restored (build {live.build})")
-        return live
-    if live is None or rebuild:
-        return live
+    if live is None:
+        return None, resolve_backend(settings, None)
+    if rebuild:
+        # Everything is embedded again, so only the encoder is wanted: a store that cannot
+        # be read (what a rebuild repairs) has none to keep, and the new one gets the default.
+        return live, resolve_backend(settings, build_meta(settings, live), "rebuild")
     db = open_live_store(index_dir, live)
     try:
         meta = db.meta()
@@ -45,19 +53,7 @@ def live_build(settings: IndexSettings, report: IndexReport, rebuild: bool) -> P
             f"the index was embedded with {model}; this newsdesk embeds with {MODEL_STAMP}",
             FIX_REBUILD,
         )
-    backend = stored_backend(meta)
-    if backend != settings.embed_backend:
-        # One encoder per index, so chunks and queries are embedded alike (int8 vectors are
-        # ~0.99 of fp32 ones); torch and onnx agree but are kept apart all the same, so the
-        # stored backend always names what made the vectors.
-        raise IndexDamagedError(
-            f"the index was embedded with the {backend} encoder, and NEWSDESK_EMBED_BACKEND "
-            f"asks for {settings.embed_backend}",
-            f"set NEWSDESK_EMBED_BACKEND={backend} to update it, or run "
-            f"`newsdesk index --rebuild PATH...` to embed it all again with "
-            f"{settings.embed_backend}",
-        )
-    return live
+    return live, resolve_backend(settings, meta, "update")
 
 
 def missing_vectors(

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every part of the settings reads NEWSDESK_* variables; assistant.settings composes the parts
 # into the one NewsdeskSettings object that is built once and passed down.
 ENV = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore")
+
+# The encoders that can make an index's vectors (index/encoders.py).
+EmbedBackend = Literal["torch", "onnx", "int8"]
 
 
 class IndexSettings(BaseSettings):
@@ -44,8 +47,11 @@ class IndexSettings(BaseSettings):
     embed_batch_size: int = Field(default=8, ge=1)
     # Which encoder makes the vectors: the torch model, its fp32 ONNX copy (the same vectors,
     # no torch once exported) or an int8 copy (faster, cosine ~0.99 to the others). It is
-    # stored with the index; queries follow the index, and an update with another is refused.
-    embed_backend: Literal["torch", "onnx", "int8"] = "torch"
+    # stored with the index and queries follow the index. Unset (None), a run follows the
+    # stored one and a new index gets index.encoders.DEFAULT_BACKEND; set, an update of an
+    # index made with another is refused. Read only through index.encoders.resolve_backend,
+    # which knows the stored one.
+    embed_backend: EmbedBackend | None = None
     max_article_bytes: int = 5 * 1024 * 1024
 
     # Feeds and web pages (index/fetch.py): one deadline for connecting and downloading, and a
@@ -63,6 +69,12 @@ class IndexSettings(BaseSettings):
     # (see bench/RESULTS.md). ef_construction applies to new builds (`--rebuild`).
     hnsw_ef_search: int = Field(default=400, ge=10)
     hnsw_ef_construction: int = Field(default=200, ge=10)
+
+    @field_validator("embed_backend", mode="before")
+    @classmethod
+    def _blank_backend_is_unset(cls, value: object) -> object:
+        """An empty NEWSDESK_EMBED_BACKEND means "not set": follow the index."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def uses_server(self) -> bool:

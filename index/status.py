@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from index.health import damaged_store, live_pointer, open_live_store, stored_backend
+from index.encoders import resolve_backend
+from index.errors import IndexDamagedError
+from index.health import damaged_store, live_pointer, open_live_store
 from index.settings import IndexSettings
 
 
@@ -43,8 +45,20 @@ def index_status(settings: IndexSettings) -> dict[str, Any]:
         "collection": pointer.collection,
         **stats,
         "model": meta.get("model"),
-        "embed_backend": stored_backend(meta),
+        # The index's encoder (updates, uploads and watch keep it), the one a new index
+        # would get, and why an update would be refused (NEWSDESK_EMBED_BACKEND set to another).
+        "embed_backend": resolve_backend(settings, meta, "query"),
+        "new_index_backend": resolve_backend(settings, None),
+        "embed_backend_conflict": _backend_conflict(settings, meta),
         "built_at": meta.get("built_at"),
         "updated_at": meta.get("updated_at"),
         "articles_list": titles,
     }
+
+
+def _backend_conflict(settings: IndexSettings, meta: dict[str, str]) -> str | None:
+    try:
+        resolve_backend(settings, meta, "update")
+    except IndexDamagedError as exc:
+        return str(exc)
+    return None
