@@ -9,7 +9,7 @@ import pytest
 from conftest import collection_ids, make_article, open_live_db, settings_for
 
 import index.pipeline as pipeline
-from index import Indexer, shared_embedder
+from index import Indexer, TextEncoder
 
 
 class Crash(RuntimeError):
@@ -17,10 +17,11 @@ class Crash(RuntimeError):
 
 
 class DiesAfter:
-    """The real embedder, which fails on its n-th call, as a killed process would stop."""
+    """The real encoder of the index, which fails on its n-th call, as a killed process would
+    stop."""
 
-    def __init__(self, calls: int) -> None:
-        self.inner = shared_embedder()
+    def __init__(self, inner: TextEncoder, calls: int) -> None:
+        self.inner = inner
         self.batch_size = self.inner.batch_size
         self.left = calls
 
@@ -62,7 +63,10 @@ def test_interrupted_update_is_all_or_nothing_and_resumes(
     # Small groups, so the run adds some vectors before it dies.
     monkeypatch.setattr(pipeline, "EMBED_GROUP_CHUNKS", 2)
     with pytest.raises(Crash):
-        Indexer(settings, embedder=DiesAfter(calls=2)).run([folder], progress=False)
+        # The encoder the index was made with, so the vectors it adds before dying are ones
+        # the next run may adopt.
+        dying = DiesAfter(Indexer(settings).embedder, calls=2)
+        Indexer(settings, embedder=dying).run([folder], progress=False)
 
     assert _hashes(index_dir) == before, "the old index is still whole: no article changed"
     leftovers = collection_ids(settings) - old_ids

@@ -34,7 +34,7 @@ from conftest import (
 )
 
 from assistant.settings import NewsdeskSettings
-from index import IndexBusyError, Indexer, IndexReport, index_status, shared_embedder
+from index import IndexBusyError, Indexer, IndexReport, index_status, query_encoder
 from index.layout import build_dir, builds, index_lock, read_pointer
 from index.vectors import chroma_client
 
@@ -431,7 +431,7 @@ def test_killed_rebuild_leaves_previous_index_usable(tmp_path: Path) -> None:
     st = json.loads(status.stdout)
     assert (st["articles"], st["chunks"], st["collection"]) == (3, first.chunks, live.collection)
     assert collection_ids(settings) == old_ids
-    query = shared_embedder().embed_query("council story number 101")
+    query = query_encoder(settings).embed_query("council story number 101")
     hits = live_collection(settings).query(query_embeddings=[query], n_results=3)
     assert hits["ids"][0] and set(hits["ids"][0]) <= old_ids
 
