@@ -56,7 +56,7 @@ class LLMSettings(BaseSettings):
     llm_max_sources: int = Field(default=8, ge=1, le=50)
     # Citation verification: a sentence stays only if its cited source agrees with it both in
     # meaning and in words (calibrated in assistant/generative/verify.py).
-    verify_min_similarity: float = Field(default=0.4, ge=0.0, le=1.0)
+    verify_min_similarity: float = Field(default=0.35, ge=0.0, le=1.0)
     verify_min_overlap: float = Field(default=0.8, ge=0.0, le=1.0)
 
     @field_validator(

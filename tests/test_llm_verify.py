@@ -27,10 +27,12 @@ def seed() -> Article:
     return prepare(raws[0])
 
 
-@pytest.fixture(scope="module")
-def encoder():
-    """The encoder queries use (the ONNX copy when the index exported one)."""
-    return query_encoder(NewsdeskSettings())
+@pytest.fixture(scope="module", params=["torch", "int8"])
+def encoder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The encoder queries use, which the verifier embeds with: a torch index's (the fp32 ONNX
+    copy) and an int8 index's (the default for a new index), as for an index to be made."""
+    empty = tmp_path_factory.mktemp("no-index")
+    return query_encoder(NewsdeskSettings(index_dir=empty, embed_backend=request.param))
 
 
 def source_for(article: Article, snippet: str, n: int = 1) -> Source:
