@@ -41,6 +41,8 @@ class Context:
     language: str | None = None
     # An open question ("What happened in ...?"): answered with a dated brief if it can be.
     brief: bool = False
+    # The day the question is asked as of (ask(as_of=...), else today): time words count from it.
+    today: date = field(default_factory=date.today)
     # Milliseconds of the steps so far ("retrieval"); perf_counter() when the question came in
     # and when retrieval ended, so an answerer can add its own time and the total.
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -82,8 +82,13 @@ def build_evidence(
     candidates: list[Candidate],
     label_weights: dict[str, float],
     window: tuple[date, date] | None,
+    fresh: tuple[date, date] | None = None,
 ) -> list[Evidence]:
-    """Evidence with its features (see ranking.FEATURES), unscored."""
+    """Evidence with its features (see ranking.FEATURES), unscored.
+
+    window: the days the question's time words prefer; fresh: the recent days every
+    question prefers a little (the window itself when there is one).
+    """
     q_stems = stems_of(question.text)
     rare = dict(sorted(question.terms.items(), key=lambda kv: -kv[1])[:3])
     rarest = max(question.terms, key=question.terms.get) if question.terms else None
@@ -122,10 +127,12 @@ def build_evidence(
             and not named_in_question(art.text[e.start : e.end], q_stems)
         ]
         type_match = max((label_weights.get(e.label, 0.0) for e in ents), default=0.0)
-        recent = newer = 0.0
+        recent = newer = is_fresh = 0.0
         if window is not None and art.published is not None:
             lo, hi = window
             recent = 1.0 if lo <= art.published <= hi else 0.0
+        if fresh is not None and art.published is not None:
+            is_fresh = 1.0 if fresh[0] <= art.published <= fresh[1] else 0.0
         if newest is not None and art.published is not None:
             # "the latest": the newest of the retrieved articles, whatever today is.
             newer = 1.0 / (1 + (newest - art.published).days / 7)
@@ -151,6 +158,7 @@ def build_evidence(
             "length": math.log1p(n_words),
             "recent": recent,
             "newer": newer,
+            "fresh": is_fresh,
         }
         out.append(
             Evidence(

@@ -16,6 +16,9 @@ _RECENCY = re.compile(
 )
 # "recently", "latest": news of about the last two weeks is preferred.
 RECENT_DAYS = 14
+# Any question prefers news of the last two weeks a little (the ranker's "fresh" feature,
+# learned from news-dev): "Who won the Golden Globe?" means the latest one.
+FRESH_DAYS = 14
 _IN_MONTH = re.compile(
     r"\b(?:in|during|since)\s+(?:early\s+|late\s+|mid-?)?(?P<month>"
     + "|".join(m for m in MONTHS if len(m) > 3 or m == "may")
@@ -60,18 +63,23 @@ class Question:
         return ""
 
     def explicit_range(self, today: date) -> tuple[date | None, date | None]:
-        """The dates a question names ("in March 2023", "in 2024") as a hard range, else none."""
+        """The dates a question names ("in March 2023", "in 2024") as a hard range, else none.
+
+        A range that starts after today names when something will happen ("running for
+        president in 2024"), not when the news about it was published: no range.
+        """
+        first = last = None
         m = _IN_MONTH.search(self.text)
         # A month without a year ("in March") is left to ranking: which March an archive
         # means cannot be told from the question.
         if m and m["year"]:
             first = date(int(m["year"]), MONTHS[m["month"].lower()], 1)
             last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-            return first, last
-        m = _IN_YEAR.search(self.text)
-        if m:
-            return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-        return None, None
+        elif m := _IN_YEAR.search(self.text):
+            first, last = date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+        if first is None or first > today:
+            return None, None
+        return first, last
 
 
 def entities_in(text: str) -> list[str]:

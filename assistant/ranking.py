@@ -37,6 +37,7 @@ FEATURES = (
     "length",
     "recent",
     "newer",
+    "fresh",
 )
 
 

@@ -6,7 +6,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -19,7 +19,7 @@ from assistant.evidence import Candidate, Evidence, build_evidence
 from assistant.followup import condense
 from assistant.language import foreign_language
 from assistant.models import Answer, QuestionError
-from assistant.question import Question, analyse
+from assistant.question import FRESH_DAYS, Question, analyse
 from assistant.ranking import rank
 from assistant.retrieval import (
     RRF_K,
@@ -274,6 +274,9 @@ class Assistant:
             lo, hi = q.explicit_range(today)
             filters = Filters(lo, hi, filters.sources, exclude)
         window = q.window(today)
+        # Every question prefers the news of its last days a little ("fresh" in the ranker); a
+        # question's own time words ("this week") prefer their own window instead.
+        fresh = window or (today - timedelta(days=FRESH_DAYS), today)
         parts = asked_parts(standalone)
         brief = wants_brief(standalone)
         # A brief draws on several articles, so it searches twice as deep.
@@ -282,20 +285,21 @@ class Assistant:
         words = f"{standalone} {extra}".strip()
         vector = self.embedder.embed_query(words)
         hits, reader = self._search(reader, Query(words, vector, k, filters))
-        if window is not None:
-            # The window only narrows what the user's own dates allow, never widens it.
-            recent = Filters(
-                max(window[0], filters.since or window[0]),
-                min(window[1], filters.until or window[1]),
-                filters.sources,
-                exclude,
-            )
-            if recent.since <= recent.until:
-                more, _ = self._search(reader, Query(words, vector, k, recent))
-                have = {h.chunk.chunk_id for h in hits}
-                hits += [h for h in more if h.chunk.chunk_id not in have]
+        # The recent days are searched apart too, so that their articles are among those
+        # ranked even when older ones match the words better. They only narrow what the
+        # user's own dates allow, never widen it.
+        recent = Filters(
+            max(fresh[0], filters.since or fresh[0]),
+            min(fresh[1], filters.until or fresh[1]),
+            filters.sources,
+            exclude,
+        )
+        if recent.since <= recent.until and recent != filters:
+            more, _ = self._search(reader, Query(words, vector, k, recent))
+            have = {h.chunk.chunk_id for h in hits}
+            hits += [h for h in more if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        ranked = self._rank(reader, q, hits, window, parts)
+        ranked = self._rank(reader, q, hits, window, fresh, parts)
         return Context(
             question=text,
             standalone=standalone,
@@ -308,6 +312,7 @@ class Assistant:
             note=note,
             language=language,
             brief=brief,
+            today=today,
             timings_ms={"retrieval": (t2 - t1) * 1000},
             started=t0,
             retrieved=t2,
@@ -319,6 +324,7 @@ class Assistant:
         q: Question,
         hits: list[Hit],
         window: tuple[date, date] | None,
+        fresh: tuple[date, date],
         parts: list[dict[str, float]],
     ) -> list[Evidence]:
         """The sentences of the retrieved chunks, scored by the learned ranker.
@@ -351,7 +357,7 @@ class Assistant:
                         1.0 / (1 + within) if within is not None else 0.0,
                     )
                 )
-        ranked = rank(build_evidence(q, candidates, labels, window))
+        ranked = rank(build_evidence(q, candidates, labels, window, fresh))
         if not any(set(p) - {NONE} for p in parts):
             return ranked
         # The indexer tags only each article's head; the best sentences from further down are
@@ -363,12 +369,12 @@ class Assistant:
             return ranked
         for cand in candidates:
             cand.entities = reader.entities(cand.article.article_id)
-        return rank(build_evidence(q, candidates, labels, window))
+        return rank(build_evidence(q, candidates, labels, window, fresh))
 
 
 def time_window(ctx: Context) -> dict[str, str] | None:
     """The dates the question's own time words applied (see Answer.time_window), if any."""
-    lo, hi = ctx.analysed.explicit_range(date.today())
+    lo, hi = ctx.analysed.explicit_range(ctx.today)
     if lo and hi and (ctx.filters.since, ctx.filters.until) == (lo, hi):
         kind, days = "range", (lo, hi)
     elif ctx.window is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
+from assistant.question import analyse
 from assistant.settings import NewsdeskSettings
 from index import Indexer
 
@@ -46,3 +48,33 @@ def test_this_week_is_a_preferred_window_read_against_as_of(assistant: Assistant
     # The user's own dates are filters, not time words: no window to take away.
     plain = assistant.ask("Who visited Kursk?", since="2025-03-01", until="2025-03-31")
     assert plain.answered and plain.time_window is None
+
+
+FOOTBALL = Path(__file__).resolve().parent / "data" / "fixtures" / "football.jsonl"
+
+
+@pytest.fixture(scope="module")
+def coaches(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """Two articles that each name a new head coach: Peter Hahn in March, Marta Lind in June."""
+    settings = NewsdeskSettings(index_dir=tmp_path_factory.mktemp("coaches"))
+    Indexer(settings).run([FOOTBALL], progress=False)
+    return Assistant(settings)
+
+
+def test_without_time_words_the_news_of_the_asking_days_is_preferred(coaches: Assistant) -> None:
+    question = "Who did Riverside Rovers name as head coach?"
+    march = coaches.ask(question, as_of="2025-03-05")
+    june = coaches.ask(question, as_of="2025-06-20")
+    assert "Peter Hahn" in march.text.splitlines()[0], march.text
+    assert "Marta Lind" in june.text.splitlines()[0], june.text
+    # A preference, not a filter: both answers still draw on the whole archive.
+    assert march.time_window is None and june.time_window is None
+
+
+def test_a_year_after_the_asking_day_is_no_range() -> None:
+    # "running for president in 2024", asked in 2023: the year the event will happen, not the
+    # year of the news about it.
+    asked = date(2023, 2, 16)
+    q = analyse("Which politician announced she is running for president in 2024?")
+    assert q.explicit_range(asked) == (None, None)
+    assert q.explicit_range(date(2024, 5, 1)) == (date(2024, 1, 1), date(2024, 12, 31))
