@@ -13,9 +13,11 @@ from assistant.voting import Pick
 from prompts import render
 
 # At most this many sentences are quoted; a further one must score at least this share of
-# the best one's score, so weak sentences do not pad the answer.
+# the best one's score, so weak sentences do not pad the answer. The share was set on the
+# tuning part of news-dev: 0.5 -> 0.35 took accuracy (the answer among the quotes) from 0.59 to
+# 0.62; 0.2 gained nothing more there.
 MAX_QUOTES = 3
-QUOTE_SHARE = 0.5
+QUOTE_SHARE = 0.35
 
 
 @dataclass
