@@ -159,6 +159,7 @@ def run_real(limit: int | None, stamp: str, dev: Path = DEV) -> RealTier:
     from assistant.evaluation import evaluate
     from assistant.settings import NewsdeskSettings
     from index import Indexer, shared_embedder, shared_tagger
+    from index.encoders import index_encoder, prepare_query_model, resolve_backend
 
     start = time.perf_counter()
     data = load_real(dev, limit)
@@ -190,6 +191,11 @@ def run_real(limit: int | None, stamp: str, dev: Path = DEV) -> RealTier:
     # Model, Punkt, tokenizers and spaCy loaded first, so neither pipeline pays for a load.
     indexer.prepare_file(files[0])
     embedder.embed(["warm up"])
+    # newsdesk's own encoder too (int8 for a new index): its ONNX copy is made and loaded
+    # here, not inside the timed run.
+    backend = resolve_backend(settings, None)
+    index_encoder(settings, backend).embed(["warm up"])
+    prepare_query_model(settings, backend)
     shared_tagger().tag(["Warm up in Paris."])
     print("[real] newsdesk fresh index", flush=True)
     nd = timed_index(indexer, [data.corpus])
