@@ -31,6 +31,7 @@ from assistant.retrieval import (
     hybrid,
 )
 from assistant.settings import NewsdeskSettings
+from assistant.text import looks_like_instruction
 from assistant.voting import VOTERS
 from index import (
     Filters,
@@ -346,6 +347,10 @@ class Assistant:
                 if (article.article_id, i) in seen:
                     continue
                 seen.add((article.article_id, i))
+                if looks_like_instruction(article.sentence_text(i)):
+                    # An order to an AI planted in an article is not news: never evidence,
+                    # so neither answerer quotes it nor votes from it.
+                    continue
                 candidates.append(
                     Candidate(
                         article,

@@ -64,3 +64,21 @@ def content_stems(text: str) -> set[str]:
     """Stems of the non-stopword words of a text."""
     stop = stopwords()
     return {stem(m.group()) for m in WORD.finditer(text) if m.group().casefold() not in stop}
+
+
+# Sentences that address a model rather than report news. They are never evidence: an LLM is
+# never offered them as sources, so an article cannot steer the answer (verification would let a
+# quoted order "pass"), and the extractive answer never quotes them.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|prompts?|rules|"
+    r"guidelines|directions|above|previous|prior|system)\b"
+    r"|\b(?:system prompt|you are now|new instructions?|as an ai\b|language model)"
+    r"|\b(?:assistant|ai|chatbot|model|llm)s?\b[^.!?\n]{0,40}\b(?:must|should|will)\s+(?:say|answer|reply|respond|state)"
+    r"|</?\s*source\b|<\|im_(?:start|end)\|>|\[/?INST\]",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether a sentence reads as an order to an AI (prompt injection), not as news."""
+    return bool(_INSTRUCTION.search(text))

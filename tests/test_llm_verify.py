@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.generative.prompting import Source, fit_prompt, looks_like_instruction
+from assistant.generative.prompting import Source, fit_prompt
 from assistant.generative.verify import Verifier, markers, split_claims, strip_markers
 from assistant.settings import NewsdeskSettings
+from assistant.text import looks_like_instruction
 from index import query_encoder
 from index.articles import Article
 from index.loaders import read_articles

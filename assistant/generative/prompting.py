@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.evidence import Evidence
+from assistant.text import looks_like_instruction
 from assistant.timeexpr import long_date
 from index.chunking import TokenCounter, tiktoken_counter
 from prompts import render, table
@@ -25,22 +26,7 @@ MESSAGE_OVERHEAD = 16
 # the test articles), so the count is scaled up before it is compared with the window.
 TOKENIZER_SLACK = 1.25
 
-# Sentences that address the model rather than report news. They are never offered as sources,
-# so an article cannot steer the answer (verification would let a quoted order "pass").
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|prompts?|rules|"
-    r"guidelines|directions|above|previous|prior|system)\b"
-    r"|\b(?:system prompt|you are now|new instructions?|as an ai\b|language model)"
-    r"|\b(?:assistant|ai|chatbot|model|llm)s?\b[^.!?\n]{0,40}\b(?:must|should|will)\s+(?:say|answer|reply|respond|state)"
-    r"|</?\s*source\b|<\|im_(?:start|end)\|>|\[/?INST\]",
-    re.IGNORECASE,
-)
 _PRONOUN_START = re.compile(r"^\W*(?:he|she|they|it|this|that)\b", re.IGNORECASE)
-
-
-def looks_like_instruction(text: str) -> bool:
-    """Whether a sentence reads as an order to an AI (prompt injection), not as news."""
-    return bool(_INSTRUCTION.search(text))
 
 
 def _escape(text: str) -> str:
