@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from assistant.question import Question
 from assistant.text import stem, words
@@ -44,9 +46,12 @@ class Evidence:
         return self.article.sentences[self.index]
 
 
-def stems_of(text: str) -> set[str]:
+@lru_cache(maxsize=32768)
+def stems_of(text: str) -> frozenset[str]:
     """The stems of every word of a text."""
-    return {stem(m.group()) for m in words(text)}
+    # Kept: a question ranks its sentences twice when it tags some (service._rank), and the
+    # articles of one story come back question after question.
+    return frozenset(stem(m.group()) for m in words(text))
 
 
 def _share(terms: dict[str, float], present: set[str]) -> float:
@@ -75,6 +80,40 @@ class Candidate:
     # not found there); apart from chunk_score, whose meaning it would change with the
     # archive's size.
     in_article: float = 0.0
+
+
+def _sentence_entities(
+    art: Article, i: int, entities: list[Entity] | None, q_stems: frozenset[str]
+) -> list[Entity]:
+    """The entities of sentence i that the question does not itself name."""
+    start, end = art.sentences[i]
+    return [
+        e
+        for e in (entities or [])
+        if e.start >= start
+        and e.end <= end
+        and not named_in_question(art.text[e.start : e.end], q_stems)
+    ]
+
+
+def retag(
+    question: Question,
+    evidence: list[Evidence],
+    entities: Callable[[str], list[Entity] | None],
+    label_weights: dict[str, float],
+    articles: set[str],
+) -> None:
+    """Update the entity features of the evidence of some articles, newly tagged: the rest
+    of the features do not depend on entities, so they are not computed again."""
+    q_stems = stems_of(question.text)
+    for ev in evidence:
+        if ev.article.article_id in articles:
+            ev.entities = _sentence_entities(
+                ev.article, ev.index, entities(ev.article.article_id), q_stems
+            )
+            ev.features["type_match"] = max(
+                (label_weights.get(e.label, 0.0) for e in ev.entities), default=0.0
+            )
 
 
 def build_evidence(
@@ -118,14 +157,7 @@ def build_evidence(
             around |= stems_at(art, i - 1)
         if i + 1 < len(art.sentences):
             around |= stems_at(art, i + 1)
-        start, end = art.sentences[i]
-        ents = [
-            e
-            for e in (cand.entities or [])
-            if e.start >= start
-            and e.end <= end
-            and not named_in_question(art.text[e.start : e.end], q_stems)
-        ]
+        ents = _sentence_entities(art, i, cand.entities, q_stems)
         type_match = max((label_weights.get(e.label, 0.0) for e in ents), default=0.0)
         recent = newer = is_fresh = 0.0
         if window is not None and art.published is not None:

@@ -15,7 +15,7 @@ from typing_extensions import Unpack
 from assistant.answer_types import NONE, asked_parts
 from assistant.answering import Answerer, Context, build_answerer
 from assistant.briefs import wants_brief
-from assistant.evidence import Candidate, Evidence, build_evidence
+from assistant.evidence import Candidate, Evidence, build_evidence, retag
 from assistant.followup import condense
 from assistant.language import foreign_language
 from assistant.models import Answer, QuestionError
@@ -372,9 +372,8 @@ class Assistant:
             best.setdefault(ev.article.article_id, []).append(ev.index)
         if not reader.tag_sentences(best):
             return ranked
-        for cand in candidates:
-            cand.entities = reader.entities(cand.article.article_id)
-        return rank(build_evidence(q, candidates, labels, window, fresh))
+        retag(q, ranked, reader.entities, labels, set(best))
+        return rank(ranked)
 
 
 def time_window(ctx: Context) -> dict[str, str] | None:
