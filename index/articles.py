@@ -9,7 +9,9 @@ from datetime import date
 
 def day_number(day: date | None) -> int:
     """A date as the integer Chroma's metadata filters compare (2025-03-12 -> 20250312; none: 0)."""
-    return int(day.strftime("%Y%m%d")) if day else 0
+    # Arithmetic, not strftime: the reader converts every chunk's date at load (0.3 s at
+    # 10k articles with strftime).
+    return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
 @dataclass
