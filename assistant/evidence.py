@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -54,12 +55,12 @@ def stems_of(text: str) -> frozenset[str]:
     return frozenset(stem(m.group()) for m in words(text))
 
 
-def _share(terms: dict[str, float], present: set[str]) -> float:
+def _share(terms: dict[str, float], present: AbstractSet[str]) -> float:
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if t in present) / total if total else 0.0
 
 
-def named_in_question(entity_text: str, question_stems: set[str]) -> bool:
+def named_in_question(entity_text: str, question_stems: AbstractSet[str]) -> bool:
     """Whether an entity is one the question names itself ("Kursk" in "Who visited Kursk?")."""
     parts = stems_of(entity_text)
     return bool(parts) and parts <= question_stems
@@ -139,9 +140,9 @@ def build_evidence(
     if question.recency:
         newest = max((c.article.published for c in candidates if c.article.published), default=None)
     # A chunk's sentences are each other's neighbours: stem each sentence and title once.
-    memo: dict[tuple[str, int], set[str]] = {}
+    memo: dict[tuple[str, int], frozenset[str]] = {}
 
-    def stems_at(art: Article, i: int) -> set[str]:
+    def stems_at(art: Article, i: int) -> frozenset[str]:
         key = (art.article_id, i)
         if key not in memo:
             memo[key] = stems_of(art.title if i < 0 else art.sentence_text(i))
