@@ -222,6 +222,19 @@ _WORDS = {
 }
 
 
+# Two short articles, one story each (uploads, encoders).
+BRIDGE = (
+    "Harbour bridge reopens after eight months of repairs\n\n"
+    "The harbour bridge reopened to traffic on Monday after eight months of repairs, city "
+    "engineer Maren Holt said.\n\nHolt said the new deck would carry trams from the spring.\n"
+)
+ORCHARD = (
+    "Orchard festival in Lindvik draws a record crowd\n\n"
+    "The apple festival in Lindvik drew 12,000 visitors on Saturday, organiser Piet Varga "
+    "said.\n\nVarga said the cider press ran until midnight for the first time.\n"
+)
+
+
 def make_article(i: int, paragraphs: int = 8) -> str:
     """A deterministic synthetic news article (headline first line), about 60 words a paragraph."""
     rnd = random.Random(i)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SEED, index, open_live_db, run_cli, settings_for
+from conftest import BRIDGE, ORCHARD, SEED, index, open_live_db, run_cli, settings_for
 
 from assistant import Assistant
 from index import Indexer, IndexReport, Problem, index_status, query_encoder, shared_embedder
@@ -27,18 +27,6 @@ from index.watch import Watcher
 from ui.app import ChatApp
 
 KURSK = "Who visited Kursk and when?"
-
-
-BRIDGE = (
-    "Harbour bridge reopens after eight months of repairs\n\n"
-    "The harbour bridge reopened to traffic on Monday after eight months of repairs, city "
-    "engineer Maren Holt said.\n\nHolt said the new deck would carry trams from the spring.\n"
-)
-ORCHARD = (
-    "Orchard festival in Lindvik draws a record crowd\n\n"
-    "The apple festival in Lindvik drew 12,000 visitors on Saturday, organiser Piet Varga "
-    "said.\n\nVarga said the cider press ran until midnight for the first time.\n"
-)
 
 
 @pytest.fixture(scope="module")

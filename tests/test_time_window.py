@@ -15,12 +15,16 @@ from index import Indexer
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_f6cdbc7b12bc632a.txt"
 
 
+def _assistant_over(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    settings = NewsdeskSettings(index_dir=tmp_path_factory.mktemp("index"))
+    Indexer(settings).run([source], progress=False)
+    return Assistant(settings)
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """An assistant over a real index of the seed (one article of 2025-03-13)."""
-    settings = NewsdeskSettings(index_dir=tmp_path_factory.mktemp("index"))
-    Indexer(settings).run([SEED], progress=False)
-    return Assistant(settings)
+    return _assistant_over(SEED, tmp_path_factory)
 
 
 def test_a_named_month_is_a_range_and_ignoring_it_answers(assistant: Assistant) -> None:
@@ -56,9 +60,7 @@ FOOTBALL = Path(__file__).resolve().parent / "data" / "fixtures" / "football.jso
 @pytest.fixture(scope="module")
 def coaches(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """Two articles that each name a new head coach: Peter Hahn in March, Marta Lind in June."""
-    settings = NewsdeskSettings(index_dir=tmp_path_factory.mktemp("coaches"))
-    Indexer(settings).run([FOOTBALL], progress=False)
-    return Assistant(settings)
+    return _assistant_over(FOOTBALL, tmp_path_factory)
 
 
 def test_without_time_words_the_news_of_the_asking_days_is_preferred(coaches: Assistant) -> None:

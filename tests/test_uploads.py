@@ -10,23 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import settings_for
+from conftest import BRIDGE, ORCHARD, settings_for
 
 from assistant import Answer
 from ui.app import ChatApp
 from ui.render import words
 from ui.uploads import MAX_DUMP_BYTES, max_upload_bytes
 
-BRIDGE = (
-    "Harbour bridge reopens after eight months of repairs\n\n"
-    "The harbour bridge reopened to traffic on Monday after eight months of repairs, city "
-    "engineer Maren Holt said.\n\nHolt said the new deck would carry trams from the spring.\n"
-)
-ORCHARD = (
-    "Orchard festival in Lindvik draws a record crowd\n\n"
-    "The apple festival in Lindvik drew 12,000 visitors on Saturday, organiser Piet Varga "
-    "said.\n\nVarga said the cider press ran until midnight for the first time.\n"
-)
 LIGHTHOUSE = (
     "Lighthouse keeper retires after forty years\n\n"
     "Keeper Ilse Brandt switched off the Skarv lighthouse lamp for the last time on Friday, "
