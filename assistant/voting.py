@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from assistant.evidence import Evidence
 from assistant.text import stem, words
 from assistant.timeexpr import TimeMention, find_times
+from index.dates import MONTHS, WEEKDAYS
 from index.entities import Entity
 
 # How many of the best sentences vote.
@@ -21,6 +22,19 @@ VOTERS = 8
 # An entity this many words from the question's words gets half the weight of one beside them.
 CLOSE_WORDS = 4
 _DATE_LABELS = {"DATE", "TIME"}
+# A date naming no number, month or weekday ("every year", "the next several months", "its
+# fourth year") and resolving to no day says nothing about when: it gets no votes.
+_SPECIFIC_DATE = re.compile(
+    r"\d|\b(?:" + "|".join(sorted([*MONTHS, *WEEKDAYS], key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+# A news dateline opens the text: "WASHINGTON –", "SAN VIGILIO DI MAREBBE, Italy –", "NEW YORK
+# (AP) —". It names where the story was filed, not what happened, so it gets no votes.
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'’ -]+(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([\w. ]+\)\s*)?[–—-]\s"
+)
+# A dateline ends within this many characters of the text's start.
+DATELINE_CHARS = 64
 
 
 @dataclass
@@ -41,6 +55,12 @@ def _key(text: str) -> str:
     text = re.sub(r"[’']s$", "", text.casefold().strip())
     text = re.sub(r"^the\s+", "", text)
     return " ".join(re.findall(r"\w+", text))
+
+
+def dateline_end(text: str) -> int:
+    """Where the article's opening dateline ends (0: it has none)."""
+    m = _DATELINE.match(text[:DATELINE_CHARS])
+    return m.end() if m else 0
 
 
 def _time_of(ev: Evidence, entity: Entity, times: list[TimeMention]) -> TimeMention | None:
@@ -86,9 +106,10 @@ def vote(
         starts = [m.start() + ev.span[0] for m in tokens]
         at = [i for i, m in enumerate(tokens) if stem(m.group()) in terms] if terms else []
         times: list[TimeMention] | None = None
+        dateline = dateline_end(ev.article.text) if ev.span[0] < DATELINE_CHARS else 0
         for ent in ev.entities:
             weight = labels.get(ent.label, 0.0) * recency
-            if weight <= 0:
+            if weight <= 0 or ent.end <= dateline:
                 continue
             if terms:
                 weight *= _closeness(starts, at, ent)
@@ -97,6 +118,8 @@ def vote(
             if ent.label in _DATE_LABELS:
                 times = find_times(ev.text, ev.article.published) if times is None else times
                 time = _time_of(ev, ent, times)
+                if time is None and not _SPECIFIC_DATE.search(surface):
+                    continue
             key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
             if not key or key in seen:
                 continue

@@ -10,7 +10,7 @@ from assistant.answer_types import asked_parts, expected_labels, question_cues
 from assistant.evidence import Candidate, Evidence, build_evidence, named_in_question
 from assistant.question import analyse
 from assistant.ranking import FEATURES, RankerModel, load_model, rank
-from assistant.voting import vote
+from assistant.voting import dateline_end, vote
 from index.articles import Article
 from index.entities import Entity
 
@@ -107,6 +107,30 @@ def test_only_wanted_labels_vote() -> None:
     )
     picks = vote(_evidence(art, ents, [0.9]), {"GPE": 0.9, "NORP": 0.1})
     assert [p.text for p in picks] == ["Germany"]
+
+
+def test_a_dateline_is_where_the_story_was_filed_not_an_answer() -> None:
+    art, ents = _article(
+        "WASHINGTON – Kevin McCarthy of California lost a third ballot.\n\n"
+        "The vote was held in Washington.",
+        [("WASHINGTON", "GPE"), ("California", "GPE"), ("Washington", "GPE")],
+    )
+    picks = vote(_evidence(art, ents, [0.9, 0.2]), {"GPE": 1.0})
+    # The opening "WASHINGTON –" casts no vote; the city named in a sentence still does.
+    assert [p.text for p in picks] == ["California", "Washington"]
+    assert dateline_end("NEW YORK (AP) — Struggling Bed Bath & Beyond warned") == 16
+    assert dateline_end("SAN VIGILIO DI MAREBBE, Italy – Mikaela Shiffrin") == 32
+    assert dateline_end("The IRS said Monday – a day early – that") == 0
+
+
+def test_dates_that_name_no_time_get_no_votes() -> None:
+    art, ents = _article(
+        "The deadline is April 18, as it is every year.\n\nIt may move in the next several months.",
+        [("April 18", "DATE"), ("every year", "DATE"), ("the next several months", "DATE")],
+        published=date(2023, 1, 24),
+    )
+    picks = vote(_evidence(art, ents, [0.5, 0.9]), {"DATE": 1.0})
+    assert [p.text for p in picks] == ["April 18"]
 
 
 def test_entities_the_question_names_are_not_answers() -> None:
