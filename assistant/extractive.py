@@ -142,9 +142,10 @@ def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
     """Whether a name the question gives is in none of the retrieved articles: then they are
     about something else ("When did Putin visit Paris?")."""
     texts = {ev.article.article_id: f"{ev.article.title}\n{ev.article.text}" for ev in ranked}
-    folded = [t.casefold() for t in texts.values()]
+    folded = [_fold(t) for t in texts.values()]
     for entity in q.entities:
-        parts = [w.casefold() for w in entity.split()]
+        # "Ukraine's" in the question is "Ukraine’s" (or "Ukraine") in the article.
+        parts = [_fold(w).removesuffix("'s") for w in entity.split()]
         at = q.text.find(entity)
         # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
         if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
@@ -153,3 +154,8 @@ def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
         if not any(sum(p in t for p in parts) * 2 >= len(parts) for t in folded):
             return True
     return False
+
+
+def _fold(text: str) -> str:
+    """Case and apostrophes folded, so a question's words match an article's."""
+    return text.casefold().replace("’", "'")

@@ -138,6 +138,13 @@ def test_declined_answer_offers_related_passages_not_an_answer(assistant: Assist
         assert article.text[r.start : r.end] == r.quote
 
 
+def test_a_possessive_name_typed_with_a_plain_apostrophe_is_found(assistant: Assistant) -> None:
+    # The seed writes "Ukraine’s top army commander"; users type "Ukraine's".
+    answer = assistant.ask("Who is Ukraine's top army commander?")
+    assert answer.answered
+    assert "Oleksandr Syrskyi" in answer.text
+
+
 def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
     first = assistant.ask("Who visited Kursk?")
     history = [
