@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index import MODEL_SHA256, Embedder, Entity, IndexReader, shared_embedder, shared_tagger
+from index import MODEL_SHA256, Entity, IndexReader, TextEncoder, shared_tagger
 
 if TYPE_CHECKING:
     from assistant.settings import NewsdeskSettings
@@ -80,9 +80,16 @@ class Tier:
     root: Path
     corpus: Path
     articles: list[GenArticle]
-    embedder: Embedder
+    # What newsdesk's index embeds with: the encoder of the backend the index is stamped with,
+    # through the embedding cache on cached tiers.
+    embedder: TextEncoder
     settings: NewsdeskSettings
     cached: bool
+    # That backend ("int8" unless NEWSDESK_EMBED_BACKEND names another).
+    backend: str = ""
+    # What the canonical llama-index pipeline embeds with: torch, as plain LlamaIndex with a
+    # HuggingFace embedding does (through its own cache on cached tiers).
+    canonical_embedder: TextEncoder | None = None
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Filled by the indexing section for the later ones.
@@ -191,23 +198,25 @@ class RssSampler:
         self.peak = max(self.peak, rss_mb())
 
 
-class CachingEmbedder(Embedder):
-    """Embeds through a sha256(text) → vector cache kept under bench/cache (10k tiers only)."""
+class CachingEmbedder:
+    """Embeds through a sha256(text) → vector cache kept under bench/cache (10k tiers only).
 
-    def __init__(self, batch_size: int) -> None:
-        super().__init__(batch_size)
-        self.path = CACHE / f"minilm-{MODEL_SHA256[:12]}.npz"
+    It wraps one encoder and keeps one file per backend (minilm-<weights>-<backend>.npz), so
+    vectors of different encoders never mix. Misses go to the wrapped encoder's own embed, as
+    the indexer would call it (int8 encodes each text alone, torch in batches).
+    """
+
+    def __init__(self, encoder: TextEncoder, backend: str) -> None:
+        self.encoder = encoder
+        self.backend = backend
+        self.batch_size = encoder.batch_size
+        self.path = CACHE / f"minilm-{MODEL_SHA256[:12]}-{backend}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         self.hits = self.misses = 0
         self._dirty = False
         if self.path.is_file():
             data = np.load(self.path)
             self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-
-    @property
-    def model(self):
-        """Share the process's loaded model rather than loading a second copy."""
-        return shared_embedder(self.batch_size).model
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Cached vectors where known; the rest encoded in one call and remembered."""
@@ -218,10 +227,14 @@ class CachingEmbedder(Embedder):
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         if missing:
-            vecs = super().embed([t for _, t in missing], progress)
+            vecs = self.encoder.embed([t for _, t in missing], progress)
             self.vectors.update({k: v for (k, _), v in zip(missing, vecs, strict=True)})
             self._dirty = True
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), "float32")
+
+    def embed_query(self, text: str) -> list[float]:
+        """One text's vector, through the cache."""
+        return self.embed([text])[0].tolist()
 
     def save(self) -> None:
         """Write the cache back if it grew."""
@@ -232,6 +245,11 @@ class CachingEmbedder(Embedder):
             np.savez(tmp, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
             os.replace(tmp, self.path)
             self._dirty = False
+
+
+def raw_encoder(encoder: TextEncoder) -> TextEncoder:
+    """The encoder itself, past an embedding cache: what a real encode runs on."""
+    return encoder.encoder if isinstance(encoder, CachingEmbedder) else encoder
 
 
 class CachingTagger:

@@ -1,5 +1,5 @@
 """Indexing sections: a fresh index beside the encode ceiling and the canonical llama-index
-pipeline, incremental re-indexing, and the encoder's rate by batch size."""
+pipeline, incremental re-indexing, and torch's encode rate by batch size (torch tiers only)."""
 
 from __future__ import annotations
 
@@ -20,18 +20,20 @@ from bench.common import (
     Stopwatch,
     Tier,
     child_peak,
-    chunk_texts,
     cli,
+    live_reader,
+    raw_encoder,
     rmtree,
 )
-from index import Embedder, Indexer, IndexReport, shared_embedder
+from index import Embedder, Indexer, IndexReport, TextEncoder, shared_embedder
+from index.encoders import prepare_query_model
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core import Document
 
-# The ceiling is a rate; on big tiers it is measured on a sample of the chunk texts (600 is
-# ~16 s per measurement on 2 idle cores, taken twice; 1,500 cost `make bench` a minute more).
+# The ceiling is a rate; on big tiers it is measured on a sample of the chunk texts (600 took
+# ~16 s per measurement with torch on 2 idle cores, int8 about half that; taken twice).
 CEILING_SAMPLE = 600
 # On cached tiers the index is not encode-bound; a small sample keeps `make bench` short.
 CEILING_SAMPLE_CACHED = 500
@@ -39,15 +41,27 @@ CEILING_SAMPLE_CACHED = 500
 SWEEP_ROUNDS = 2
 
 
+def encoder_label(backend: str, batch_size: int) -> str:
+    """How an index backend's encoder runs, in words."""
+    if backend == "torch":
+        return f"torch (sentence-transformers), batch {batch_size}"
+    return f"{'int8' if backend == 'int8' else 'fp32'} ONNX, one text per run"
+
+
 def section_indexing(t: Tier) -> None:
     """Fresh newsdesk index vs the encode ceiling vs the canonical llama-index pipeline."""
-    print(f"[{t.n}] newsdesk fresh index", flush=True)
+    print(f"[{t.n}] newsdesk fresh index ({t.backend})", flush=True)
+    # The encoder of the backend the index is stamped with (through the cache on cached
+    # tiers), as `newsdesk index` embeds a new index.
     indexer = Indexer(t.settings, embedder=t.embedder)
     files = sorted(t.corpus.iterdir())
-    # Warm the model, Punkt and both tokenizers so no figure pays for a load.
+    # Warm the model, Punkt and both tokenizers so no figure pays for a load; the ONNX copies
+    # (index and query) are made and loaded here, not inside the timed run.
     indexer.prepare_file(files[0])
-    t.embedder.embed(["warm up"])
-    raw = shared_embedder(t.settings.embed_batch_size)
+    raw = raw_encoder(t.embedder)
+    raw.embed(["warm up"])
+    prepare_query_model(t.settings, t.backend)  # type: ignore[arg-type]
+    label = encoder_label(t.backend, t.settings.embed_batch_size)
     ceiling_texts: list[str] = []
 
     def ceiling() -> float:
@@ -57,11 +71,11 @@ def section_indexing(t: Tier) -> None:
 
     before: float | None = None
     if not t.cached:
-        # The same chunk texts newsdesk embeds, in index order, for the ceiling. It is taken
-        # before and after the index and averaged: on a shared machine the load drifts, and
-        # bracketing keeps the ratio honest.
+        # The same chunk texts newsdesk embeds (each article's head), in index order, for the
+        # ceiling. It is taken before and after the index and averaged: on a shared machine
+        # the load drifts, and bracketing keeps the ratio honest.
         prepared = [p for f in files for p in indexer.prepare_file(f)[0]]
-        t.chunk_texts = [c.text for _, chunks, _ in prepared for c in chunks]
+        t.chunk_texts = [c.text for _, chunks, _ in prepared for c in chunks if c.dense]
         ceiling_texts = _spread(t.chunk_texts, CEILING_SAMPLE)
         before = ceiling()
     timed = timed_index(indexer, [t.corpus])
@@ -70,11 +84,11 @@ def section_indexing(t: Tier) -> None:
     secs = report.seconds
     if t.cached:
         # A cached tier's own figures are not encode-bound, so its ceiling is only context:
-        # taken once, after the run, on texts read back from the store. A second pass over the
-        # files to list them first would cost ~160 s at 10k articles.
-        t.chunk_texts = list(chunk_texts(t).values())
+        # taken once, after the run, on the embedded chunks' texts read back from the store.
+        # A second pass over the files to list them first would cost ~160 s at 10k articles.
+        t.chunk_texts = embedded_texts(t)
         ceiling_texts = _spread(t.chunk_texts, CEILING_SAMPLE_CACHED)
-    assert len(t.chunk_texts) == report.chunks
+    assert len(t.chunk_texts) == report.embedded, (len(t.chunk_texts), report.embedded)
     after = ceiling()
     ceiling_rate = after if before is None else (before + after) / 2
     bracket = f"after {after:.1f}" if before is None else f"before {before:.1f}, after {after:.1f}"
@@ -83,21 +97,27 @@ def section_indexing(t: Tier) -> None:
     )
 
     t.add(
-        Figure("newsdesk fresh index", secs, "s", note=f"{report.chunks} chunks"),
+        Figure(
+            "newsdesk fresh index",
+            secs,
+            "s",
+            note=f"{report.embedded} chunks embedded ({t.backend}), {report.chunks} stored",
+        ),
         Figure("newsdesk articles/s", t.n / secs, "art/s"),
         Figure(
-            "newsdesk chunks/s",
-            report.chunks / secs,
+            "newsdesk chunks embedded/s",
+            report.embedded / secs,
             "chunks/s",
-            f"ceiling: raw encode of the same chunk texts{sample}",
+            f"ceiling: raw {t.backend} encode of the same chunk texts{sample}",
             ceiling_rate,
-            note=f"ceiling = encode alone, same batch size; {bracket}",
+            note=f"ceiling = the index's own encoder ({label}) encoding alone; {bracket}",
         ),
     )
     if t.cached:
         t.note(
-            "newsdesk and canonical figures of this tier read vectors from the embedding cache "
-            "(bench/cache); the ceiling is a real encode, so ratios above 1 are expected."
+            "newsdesk and canonical figures of this tier read vectors from the embedding caches "
+            f"(bench/cache: {t.backend} for newsdesk, torch for canonical); the ceiling is a "
+            "real encode, so ratios above 1 are expected."
         )
     for label, s in sorted(stages.items(), key=lambda kv: -kv[1]):
         t.add(Figure(f"  stage: {label}", s, "s", "fresh index total", secs))
@@ -118,7 +138,14 @@ def section_indexing(t: Tier) -> None:
         )
     )
 
-    _canonical(t, secs, ceiling_rate)
+    _canonical(t, secs)
+
+
+def embedded_texts(t: Tier) -> list[str]:
+    """The texts of the tier index's chunks that have a vector (read back from the store)."""
+    reader = live_reader(t)
+    ids = reader.collection.get(include=[])["ids"]
+    return [reader.chunk_text(cid) for cid in ids]
 
 
 def _spread(items: list[str], size: int) -> list[str]:
@@ -201,7 +228,7 @@ class CanonicalRun:
 
 
 def canonical_index(
-    path: Path, load: Callable[[], list[Document]], embedder: Embedder
+    path: Path, load: Callable[[], list[Document]], embedder: TextEncoder
 ) -> CanonicalRun:
     """The plain llama-index pipeline: load()'s documents, the default SentenceSplitter and a
     VectorStoreIndex into a fresh Chroma collection "canonical" (cosine) at path."""
@@ -243,29 +270,38 @@ def canonical_index(
 
 def over_window(collection: Collection, embedder: Embedder) -> float:
     """Percent of a collection's documents longer than MiniLM's 256-piece window."""
-    # Counted with the loaded model's own tokenizer, without [CLS]/[SEP] and untruncated.
+    # Counted with the torch model's own tokenizer (the ONNX copies use the same WordPiece
+    # vocabulary), without [CLS]/[SEP] and untruncated.
     tokenizer = embedder.model.tokenizer
     docs = collection.get(include=["documents"])["documents"] or []
     pieces = tokenizer(docs, add_special_tokens=False, verbose=False)["input_ids"]
     return 100 * sum(len(p) > 254 for p in pieces) / max(1, len(docs))
 
 
-def _canonical(t: Tier, newsdesk_s: float, ceiling_rate: float) -> None:
+def _canonical(t: Tier, newsdesk_s: float) -> None:
     """The plain llama-index pipeline over the same files, into its own Chroma collection."""
     from llama_index.core import SimpleDirectoryReader
 
-    print(f"[{t.n}] canonical llama-index pipeline", flush=True)
+    print(f"[{t.n}] canonical llama-index pipeline (torch)", flush=True)
+    torch = shared_embedder(t.settings.embed_batch_size)
     run = canonical_index(
         t.root / "canonical_chroma",
         lambda: SimpleDirectoryReader(str(t.corpus)).load_data(),
-        t.embedder,
+        t.canonical_embedder or torch,
     )
     secs = run.seconds
     n_chunks = run.collection.count()
     t.add(
-        Figure("canonical fresh index", secs, "s", note=f"{n_chunks} chunks"),
+        Figure("canonical fresh index", secs, "s", note=f"{n_chunks} chunks embedded"),
         Figure("newsdesk articles/s", t.n / newsdesk_s, "art/s", "canonical", t.n / secs),
-        Figure("canonical chunks/s", n_chunks / secs, "chunks/s", "ceiling", ceiling_rate),
+        Figure(
+            "canonical chunks embedded/s",
+            n_chunks / secs,
+            "chunks/s",
+            note=f"{encoder_label('torch', t.settings.embed_batch_size)}, as plain LlamaIndex "
+            "with a HuggingFace embedding; its chunks are longer than newsdesk's, so no ceiling "
+            "on newsdesk's texts beside it",
+        ),
     )
     for label, s in sorted(run.stages.items(), key=lambda kv: -kv[1]):
         t.add(Figure(f"  canonical stage: {label}", s, "s", "canonical total", secs))
@@ -273,7 +309,7 @@ def _canonical(t: Tier, newsdesk_s: float, ceiling_rate: float) -> None:
     t.add(
         Figure(
             "canonical chunks over the 256-piece window",
-            over_window(run.collection, t.embedder),
+            over_window(run.collection, torch),
             "%",
             note="their tails are truncated by the model",
         )
@@ -342,18 +378,31 @@ def section_reindex(t: Tier) -> None:
 
 
 def section_batch(t: Tier) -> None:
-    """Encode rate by batch size on a sample of the chunk texts, best of interleaved rounds."""
+    """torch's encode rate by batch size on a sample of the chunk texts, best of interleaved
+    rounds: the choice behind embed_batch_size, which only the torch backend reads."""
+    if t.backend != "torch":
+        # The ONNX encoders run one text at a time (int8 must: a batched text gets another
+        # vector), so there is no batch size to sweep for the encoder this index used.
+        t.note(
+            f"batch size sweep: skipped, the index's encoder ({t.backend}) encodes one text per "
+            "run; it sweeps torch's batch sizes when NEWSDESK_EMBED_BACKEND=torch."
+        )
+        return
     if t.cached:
         # The encoder's rate does not depend on the corpus; the uncached tier measures it.
         t.note("batch size sweep: skipped on cached tiers (see the uncached tier).")
         return
-    print(f"[{t.n}] encode batch size sweep", flush=True)
+    print(f"[{t.n}] torch encode batch size sweep", flush=True)
     if not t.chunk_texts:
         # A --reuse run without the indexing section: chunk the corpus again for the sample.
         indexer = Indexer(t.settings, embedder=t.embedder)
         files = sorted(t.corpus.iterdir())[:: max(1, t.n // 100)]
         t.chunk_texts = [
-            c.text for f in files for _, chunks, _ in indexer.prepare_file(f)[0] for c in chunks
+            c.text
+            for f in files
+            for _, chunks, _ in indexer.prepare_file(f)[0]
+            for c in chunks
+            if c.dense
         ]
     texts = t.chunk_texts[:: max(1, len(t.chunk_texts) // 128)][:128]
     model = shared_embedder(t.settings.embed_batch_size).model
@@ -368,7 +417,7 @@ def section_batch(t: Tier) -> None:
     for bs, r in rates.items():
         t.add(
             Figure(
-                f"encode rate, batch size {bs} (best of {SWEEP_ROUNDS})",
+                f"torch encode rate, batch size {bs} (best of {SWEEP_ROUNDS})",
                 max(r),
                 "chunks/s",
                 "batch size 32",

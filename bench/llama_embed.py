@@ -1,4 +1,4 @@
-"""A llama-index embedding model over newsdesk's embedder, for the canonical pipeline baseline."""
+"""A llama-index embedding model over a newsdesk encoder, for the canonical pipeline baseline."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index import MODEL_NAME, Embedder
+from index import MODEL_NAME, TextEncoder
 
 
 class BenchMiniLM(BaseEmbedding):
-    """The same MiniLM weights, loaded by path through newsdesk; llama-index's HuggingFace
-    integration is not installed, and a second copy of the model would skew timings."""
+    """The same MiniLM weights, loaded by path through newsdesk (the bench gives it the torch
+    model, as llama-index's HuggingFace integration would run it); that integration is not
+    installed, and a second copy of the model would skew timings."""
 
-    _embedder: Embedder = PrivateAttr()
+    _embedder: TextEncoder = PrivateAttr()
 
-    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
+    def __init__(self, embedder: TextEncoder, **kwargs: Any) -> None:
         super().__init__(model_name=MODEL_NAME, embed_batch_size=embedder.batch_size, **kwargs)
         self._embedder = embedder
 

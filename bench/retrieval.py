@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import Figure, Tier, chunk_texts, live_reader
-from index import shared_embedder
+from index import query_encoder, shared_embedder
+from index.encoders import live_backend
 
 QUESTIONS = 200
 
@@ -23,7 +24,11 @@ def section_retrieval(t: Tier) -> None:
     print(f"[{t.n}] retrieval quality", flush=True)
     qs = t.articles if len(t.articles) <= QUESTIONS else t.articles[:: len(t.articles) // QUESTIONS]
     qs = qs[:QUESTIONS]
-    qvecs = shared_embedder(t.settings.embed_batch_size).embed([a.question for a in qs])
+    questions = [a.question for a in qs]
+    # Each collection is queried as its own pipeline would: newsdesk's with the query encoder
+    # of its index's backend (what the app embeds a question with), canonical's with torch.
+    nd_vecs = query_encoder(t.settings).embed(questions)
+    ca_vecs = shared_embedder(t.settings.embed_batch_size).embed(questions)
 
     reader = live_reader(t)
     articles = {c.article_id for c in reader.chunks.values()}
@@ -36,7 +41,9 @@ def section_retrieval(t: Tier) -> None:
     ca = chromadb.PersistentClient(str(t.root / "canonical_chroma"), settings=settings)
     ca_col = ca.get_collection("canonical")
 
-    def score(col: Any, name_of: Callable[[dict[str, Any]], str]) -> dict[str, float]:
+    def score(
+        col: Any, qvecs: np.ndarray, name_of: Callable[[dict[str, Any]], str]
+    ) -> dict[str, float]:
         res = col.query(
             query_embeddings=qvecs.tolist(), n_results=50, include=["metadatas", "documents"]
         )
@@ -65,18 +72,18 @@ def section_retrieval(t: Tier) -> None:
             "MRR (distinct articles, top 50 chunks)": rr / n,
         }
 
-    ours = score(nd_col, lambda m: file_of.get(m["article_id"], "?"))
-    theirs = score(ca_col, lambda m: m.get("file_name", "?"))
+    ours = score(nd_col, nd_vecs, lambda m: file_of.get(m["article_id"], "?"))
+    theirs = score(ca_col, ca_vecs, lambda m: m.get("file_name", "?"))
     for key in ours:
         t.add(Figure(f"newsdesk {key}", ours[key], "", "canonical", theirs[key]))
     # How much of the exact nearest-neighbour top-k the HNSW graph finds (newsdesk sets
     # ef_search/ef_construction, see index/settings.py; Chroma's defaults found 88% at 10k).
     every = nd_col.get(include=["embeddings"])
     ids = np.array(every["ids"])
-    exact = np.argsort(-(qvecs @ np.asarray(every["embeddings"], dtype=np.float32).T), axis=1)
+    exact = np.argsort(-(nd_vecs @ np.asarray(every["embeddings"], dtype=np.float32).T), axis=1)
     hnsw = nd_col.configuration_json["hnsw"]
     for k in (5, 24):
-        got = nd_col.query(query_embeddings=qvecs.tolist(), n_results=k, include=[])["ids"]
+        got = nd_col.query(query_embeddings=nd_vecs.tolist(), n_results=k, include=[])["ids"]
         recall = np.mean(
             [len(set(g) & set(ids[e[:k]])) / k for g, e in zip(got, exact, strict=True)]
         )
@@ -88,9 +95,11 @@ def section_retrieval(t: Tier) -> None:
                 f"{hnsw['ef_construction']}, max_neighbors {hnsw['max_neighbors']}",
             )
         )
+    backend = live_backend(t.settings)[1]
     t.note(
         f"retrieval: {len(qs)} questions, one per article, each answered by a single generated "
-        "sentence placed at a random position; same query vector, Chroma cosine query on each "
-        "collection; 'answer in top-5 chunks' needs a top-5 chunk of the right article that "
-        "contains the answer words."
+        f"sentence placed at a random position; a Chroma cosine query on each collection with "
+        f"its own pipeline's query vector (newsdesk: its {backend} index's query encoder, as "
+        "the app embeds questions; canonical: torch); 'answer in top-5 chunks' needs a top-5 "
+        "chunk of the right article that contains the answer words."
     )

@@ -10,13 +10,19 @@
                                                        # the real tier on 200 articles alone
 
 Each tier measures, on the same articles in the same process:
-  * newsdesk's fresh index (articles/s, chunks/s) and where its time goes;
-  * the ceiling: the raw sentence-transformers encode rate of exactly newsdesk's chunk texts;
+  * newsdesk's fresh index (articles/s, chunks embedded/s) and where its time goes, embedded
+    with the encoder of the backend its index is stamped with, as `newsdesk index` does (a
+    new index: int8 ONNX, unless NEWSDESK_EMBED_BACKEND names another; index/encoders.py);
+  * the ceiling: that same encoder's raw encode rate on exactly the chunk texts newsdesk embeds;
   * the canonical llama-index pipeline (SimpleDirectoryReader, default SentenceSplitter,
-    VectorStoreIndex into its own Chroma collection) with the same MiniLM weights;
+    VectorStoreIndex into its own Chroma collection) with the same MiniLM weights through
+    sentence-transformers (torch), as plain LlamaIndex with a HuggingFace embedding runs them;
   * retrieval quality of both chunkings: one generated question per article, whose answer
-    sentence is known, queried with the same query vector against each Chroma collection;
+    sentence is known, each collection queried with its own pipeline's query vector
+    (newsdesk's index's query encoder, as the app embeds questions; torch for canonical);
   * re-indexing an unchanged corpus and one where 1% of the articles changed;
+  * torch's encode rate by batch size, only when torch is the tier's backend (ONNX encoders
+    run one text at a time, so they have no batch size to choose);
   * warm ask() latency (p50/p95, split into retrieval and answer composition) beside the bare
     retrieval floor (query embed + Chroma top-k), and ask() accuracy on the questions;
   * cold start of `newsdesk ask` as a fresh process beside importing sentence-transformers;
@@ -26,8 +32,11 @@ canonical pipeline in one run and judges them on its questions; it runs before t
 tiers, which measure scale. Figures go to stdout and to bench/RESULTS.md, each beside its
 reference as a ratio, with the wall time of every section in the header.
 
+Tiers of CACHE_MIN_ARTICLES or more read vectors from bench/cache, one file per encoder
+(newsdesk's backend, and torch for the canonical pipeline): a miss is encoded for real and kept.
+
 This module parses the command line and runs the tiers; the sections are bench/indexing.py
-(fresh index, canonical pipeline, re-index, batch sweep), bench/retrieval.py, bench/ask.py
+(fresh index, canonical pipeline, re-index, torch batch sweep), bench/retrieval.py, bench/ask.py
 (warm ask(), cold start) and bench/scale.py; bench/report.py writes RESULTS.md and
 bench/common.py holds what they share.
 """
@@ -63,7 +72,8 @@ from bench.real import RealTier, load_saved, run_real
 from bench.report import machine, write_results
 from bench.retrieval import section_retrieval
 from bench.scale import query_child, section_scale
-from index import Embedder, set_offline_env, shared_embedder
+from index import TextEncoder, set_offline_env, shared_embedder
+from index.encoders import index_encoder, live_backend, resolve_backend
 
 # Sections run in this order; each may read what the earlier ones left on the Tier.
 SECTIONS: list[tuple[str, Section]] = [
@@ -101,29 +111,49 @@ def run_tier(
         rmtree(root)
         write_articles(corpus, articles)
     cached = n >= CACHE_MIN_ARTICLES if cache is None else cache
-    embedder: Embedder = CachingEmbedder(batch_size) if cached else shared_embedder(batch_size)
     settings = NewsdeskSettings(
         index_dir=root / "index", collection_prefix="bench", embed_batch_size=batch_size
     )
-    tier = Tier(n, seed, root, corpus, articles, embedder, settings, cached)
+    # The backend the tier's fresh index is stamped with, and its encoder: what `newsdesk
+    # index` embeds a new index with. The canonical pipeline embeds with torch.
+    backend = resolve_backend(settings, None, "rebuild")
+    torch = shared_embedder(batch_size)
+    embedder: TextEncoder = index_encoder(settings, backend)
+    canonical: TextEncoder = torch
+    caches: list[CachingEmbedder] = []
+    if cached:
+        ours = CachingEmbedder(embedder, backend)
+        # One cache per encoder: a torch tier's two pipelines share one.
+        theirs = ours if backend == "torch" else CachingEmbedder(torch, "torch")
+        caches = [ours] if theirs is ours else [ours, theirs]
+        embedder, canonical = ours, theirs
+    kept, stored = live_backend(settings)
+    if kept and stored != backend and "reindex" in sections and "indexing" not in sections:
+        # The re-index section updates the kept index with the tier's encoder.
+        raise SystemExit(
+            f"bench: the kept tier{n} index was embedded with {stored}, a new one gets "
+            f"{backend}: add the indexing section, or set NEWSDESK_EMBED_BACKEND={stored}"
+        )
+    tier = Tier(n, seed, root, corpus, articles, embedder, settings, cached, backend, canonical)
     tier.wall["corpus"] = time.perf_counter() - start
     words = sum(len(a.content.split()) for a in articles)
     print(f"[{n}] corpus: {n} articles, {words:,} words in {corpus}", flush=True)
     tier.section = "corpus"
     tier.note(f"corpus: {n} articles, {words:,} words, seed {seed}")
-    if cached and isinstance(embedder, CachingEmbedder):
-        known = len(embedder.vectors)
-        print(f"[{n}] embedding cache: {known:,} vectors in {embedder.path}", flush=True)
-        # About six chunks per article; a cache short of that embeds the rest for real.
-        if known < n * 5:
-            print(
-                f"[{n}] NOTE: the embedding cache holds {known:,} vectors and this tier needs about "
-                f"{n * 6:,}: the missing ones are embedded for real now (15-30 chunks/s on 2 idle "
-                f"cores: roughly {(n * 6 - known) / 30 / 60:.0f}-{(n * 6 - known) / 15 / 60:.0f} "
-                "min) and kept for later runs. To fill it alone: "
-                f"python -m bench.run --tiers {n} --sections indexing",
-                flush=True,
-            )
+    print(f"[{n}] newsdesk embeds with {backend}, the canonical pipeline with torch", flush=True)
+    for c in caches:
+        print(f"[{n}] embedding cache: {len(c.vectors):,} vectors in {c.path}", flush=True)
+    # newsdesk embeds about one chunk per article (each head), the canonical pipeline one to
+    # two; a cache short of that embeds the rest for real.
+    if caches and min(len(c.vectors) for c in caches) < n:
+        print(
+            f"[{n}] NOTE: an embedding cache holds fewer than the {n:,} vectors this tier needs: "
+            "the missing ones are embedded for real now and kept for later runs (newsdesk's "
+            "heads through int8 at ~50-90 chunks/s; the canonical pipeline's ~1.6 long chunks "
+            "per article through torch at ~8-20 chunks/s take the longest). To fill them alone: "
+            f"python -m bench.run --tiers {n} --sections indexing",
+            flush=True,
+        )
     # Tagging entities is real work the embedding cache does not cover (see CachingTagger).
     tagger = CachingTagger() if cached and sections else None
     try:
@@ -148,13 +178,10 @@ def run_tier(
                 for text in saved[name]["notes"]:
                     tier.note(text)
     finally:
-        if isinstance(embedder, CachingEmbedder):
-            tier.section = "cache"
-            tier.note(
-                f"embedding cache: {embedder.hits} hits, {embedder.misses} misses "
-                f"({embedder.path.name})"
-            )
-            embedder.save()
+        tier.section = "cache"
+        for c in caches:
+            tier.note(f"embedding cache: {c.hits} hits, {c.misses} misses ({c.path.name})")
+            c.save()
         if tagger:
             tier.note(
                 f"entity cache: {tagger.hits} hits, {tagger.misses} misses ({tagger.path.name})"
