@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.evidence import Evidence
 from assistant.models import Citation, Related
+from assistant.text import leaning_openers, words
 from assistant.timeexpr import TimeMention, find_times, long_date
 from assistant.voting import Pick
 from prompts import render
@@ -18,6 +19,8 @@ from prompts import render
 # 0.62; 0.2 gained nothing more there.
 MAX_QUOTES = 3
 QUOTE_SHARE = 0.35
+# A sentence before a quoted "He said ..." is quoted with it only when it is at most this long.
+LEAN_CHARS = 400
 
 
 @dataclass
@@ -54,10 +57,30 @@ def choose_quotes(ranked: list[Evidence], picks: list[Pick], threshold: float) -
     return out
 
 
+def quoted_span(ev: Evidence) -> tuple[int, int]:
+    """The offsets a quote of the sentence takes: the sentence, and the one before it too
+    when it opens with a pronoun ("They are to present their plan ..."), so the reader
+    learns who "they" are. News often gives each sentence its own paragraph, so the one
+    before may stand in the paragraph before."""
+    start, end = ev.span
+    first = words(ev.text[:24])
+    if ev.index > 0 and first and first[0].group().casefold() in leaning_openers():
+        before, _ = ev.article.sentences[ev.index - 1]
+        if start - before <= LEAN_CHARS:
+            return before, end
+    return start, end
+
+
+def quoted_text(ev: Evidence) -> str:
+    """The words of quoted_span as the answer shows them: on one line."""
+    start, end = quoted_span(ev)
+    return " ".join(ev.article.text[start:end].split())
+
+
 def _passage(ev: Evidence) -> dict[str, Any]:
     """What a citation and a related passage both say of a sentence: its article and words."""
     art = ev.article
-    start, end = ev.span
+    start, end = quoted_span(ev)
     return {
         "article_id": art.article_id,
         "title": art.title,
@@ -72,7 +95,7 @@ def _passage(ev: Evidence) -> dict[str, Any]:
 def citation(n: int, ev: Evidence) -> Citation:
     """A numbered citation quoting the sentence verbatim, with its paragraph for context."""
     art = ev.article
-    start, end = ev.span
+    start, end = quoted_span(ev)
     p_start = art.text.rfind("\n\n", 0, start)
     p_start = 0 if p_start < 0 else p_start + 2
     p_end = art.text.find("\n\n", end)
@@ -160,7 +183,7 @@ def compose(plan: Plan) -> tuple[str, list[Citation]]:
         n = numbers[(ev.article.article_id, ev.index)]
         if n == 1 and lead_is_quote:
             continue
-        lines += [render("body", "quote", quote=ev.text, n=n), ""]
+        lines += [render("body", "quote", quote=quoted_text(ev), n=n), ""]
     lines += _date_notes(plan, numbers)
     return "\n".join(lines).strip(), citations
 
@@ -185,8 +208,12 @@ def relative_days(ev: Evidence) -> list[TimeMention]:
 def dated(ev: Evidence, known: date | None = None) -> str:
     """The sentence with each relative day it names resolved: "on Tuesday (**March 11, 2025**)";
     a day the reader was already given (known) is left as it is."""
-    text = ev.text
-    mentions = [t for t in relative_days(ev) if t.resolved != known]
+    text = quoted_text(ev)
+    mentions = [
+        t
+        for t in find_times(text, ev.article.published)
+        if t.relative and t.resolved and t.resolved != known
+    ]
     for t in sorted(mentions, key=lambda t: t.start, reverse=True):
         text = f"{text[: t.end]} (**{t.label}**){text[t.end :]}"
     return text

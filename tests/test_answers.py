@@ -145,6 +145,19 @@ def test_a_possessive_name_typed_with_a_plain_apostrophe_is_found(assistant: Ass
     assert "Oleksandr Syrskyi" in answer.text
 
 
+def test_a_quote_opening_with_a_pronoun_carries_the_sentence_before(
+    assistant: Assistant,
+) -> None:
+    # The seed: "... Steve Witkoff, will head to Moscow ..." then, in its own paragraph, "They
+    # are to present their plan for a 30-day truce". Quoted alone, "they" names no one.
+    answer = assistant.ask("Who will present the 30-day truce plan?")
+    lead = answer.text.splitlines()[0]
+    assert "Steve Witkoff" in lead and "They are to present their plan" in lead
+    quote = next(c for c in answer.citations if "They are to present" in c.quote)
+    assert "\n\n" in quote.quote, "the two sentences stand in two paragraphs"
+    _assert_exact_citations(assistant, answer)
+
+
 def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
     first = assistant.ask("Who visited Kursk?")
     history = [

@@ -168,7 +168,8 @@ def appendix(answer: Answer) -> str:
             where = ", ".join(x for x in (c.source, date, page, c.url) if x)
             lines.append(w["source_line"].format(n=c.n, title=c.title, where=where))
             # A blank line after each quote closes its Markdown block quote.
-            lines += [w["quote_line"].format(quote=c.quote), ""]
+            # A quote may span two paragraphs; on one line it stays one markdown quote.
+            lines += [w["quote_line"].format(quote=" ".join(c.quote.split())), ""]
         parts.append("\n".join(lines).rstrip())
     if answer.related:
         lines = [w["related"], ""]
