@@ -156,6 +156,9 @@ def test_a_quote_opening_with_a_pronoun_carries_the_sentence_before(
     quote = next(c for c in answer.citations if "They are to present" in c.quote)
     assert "\n\n" in quote.quote, "the two sentences stand in two paragraphs"
     _assert_exact_citations(assistant, answer)
+    # "That idea" points back too: to Putin's security zone.
+    answer = assistant.ask("What could complicate a ceasefire deal?")
+    assert "security zone" in answer.text.splitlines()[0]
 
 
 def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
