@@ -122,3 +122,14 @@ def asked_parts(question: str) -> list[dict[str, float]]:
     parts = [expected_labels(question)]
     parts += [expected_labels(m.group(1)) for m in _AND_PART.finditer(question)]
     return parts
+
+
+# Cues that ask for a point in time ("When ...?", "In which year ...?"), not a span of it.
+_WHEN_CUES = frozenset({"when", "which:year", "which:month", "which:day", "which:date"})
+
+
+def asks_when(question: str) -> list[bool]:
+    """For each thing asked (as asked_parts), whether it asks when: then "30-day" or
+    "42-year-old", which spaCy tags DATE too, are no answer."""
+    first = question_cues(question)[0] in _WHEN_CUES
+    return [first] + [m.group(1).casefold() == "when" for m in _AND_PART.finditer(question)]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant import briefs
-from assistant.answer_types import NONE
+from assistant.answer_types import NONE, asks_when
 from assistant.answering import Context
 from assistant.compose import Plan, choose_quotes, compose, related
 from assistant.evidence import Evidence
@@ -98,7 +98,8 @@ class ExtractiveAnswerer:
         """The short answers that won their vote clearly, one per thing asked."""
         picks: list[Pick] = []
         terms = set(q.terms)
-        for labels in parts:
+        whens = asks_when(q.text)
+        for n, labels in enumerate(parts):
             if labels.get(NONE, 0.0) >= 0.5:
                 continue
             voters = ranked
@@ -106,7 +107,8 @@ class ExtractiveAnswerer:
                 # "... and when?": the date of what the first answer did, from its sentences.
                 first = picks[0].text.casefold()
                 voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
-            won = vote(voters, labels, terms, prefer_new=q.recency)
+            when = n < len(whens) and whens[n]
+            won = vote(voters, labels, terms, prefer_new=q.recency, when=when)
             if won and won[0].share >= lead_share:
                 picks.append(won[0])
             elif not picks:

@@ -35,6 +35,14 @@ _DATELINE = re.compile(
 )
 # A dateline ends within this many characters of the text's start.
 DATELINE_CHARS = 64
+# How long something lasted or how old someone is ("30-day", "three-year", "more than seven
+# months", "42-year-old"): a DATE to spaCy, but no answer to "when".
+_DURATION = re.compile(
+    r"(?:the|a|an|more than|about|nearly|almost|over|some)?\s*"
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)"
+    r"[\s-]+(?:second|minute|hour|day|week|month|year|decade|century)s?(?:[\s-]+(?:old|long))?",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -91,11 +99,13 @@ def vote(
     labels: dict[str, float],
     terms: set[str] | None = None,
     prefer_new: bool = False,
+    when: bool = False,
 ) -> list[Pick]:
     """Candidates of the wanted labels from the best sentences, most votes first.
 
     terms: the question's word stems (entities near them weigh more); prefer_new: the
-    question asks for the latest, so newer articles' sentences weigh more.
+    question asks for the latest, so newer articles' sentences weigh more; when: it asks
+    when, so a duration is no candidate.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
@@ -119,6 +129,8 @@ def vote(
                 times = find_times(ev.text, ev.article.published) if times is None else times
                 time = _time_of(ev, ent, times)
                 if time is None and not _SPECIFIC_DATE.search(surface):
+                    continue
+                if when and time is None and _DURATION.fullmatch(surface.strip()):
                     continue
             key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
             if not key or key in seen:

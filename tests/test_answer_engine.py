@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer_types import asked_parts, expected_labels, question_cues
+from assistant.answer_types import asked_parts, asks_when, expected_labels, question_cues
 from assistant.evidence import Candidate, Evidence, build_evidence, named_in_question
 from assistant.question import analyse
 from assistant.ranking import FEATURES, RankerModel, load_model, rank
@@ -131,6 +131,21 @@ def test_dates_that_name_no_time_get_no_votes() -> None:
     )
     picks = vote(_evidence(art, ents, [0.5, 0.9]), {"DATE": 1.0})
     assert [p.text for p in picks] == ["April 18"]
+
+
+def test_a_duration_is_no_answer_to_when() -> None:
+    assert asks_when("Who visited Kursk and when?") == [False, True]
+    assert asks_when("In which year was she first elected?") == [True]
+    assert asks_when("How long is the truce?") == [False]
+    art, ents = _article(
+        "Kyiv backed the 30-day truce plan on Tuesday.\n\nThe three-year war goes on.",
+        [("30-day", "DATE"), ("Tuesday", "DATE"), ("three-year", "DATE")],
+        published=date(2025, 3, 13),
+    )
+    evidence = _evidence(art, ents, [0.9, 0.8])
+    assert [p.text for p in vote(evidence, {"DATE": 1.0}, when=True)] == ["Tuesday"]
+    # "How long ...?" wants the span.
+    assert "30-day" in [p.text for p in vote(evidence, {"DATE": 1.0})]
 
 
 def test_entities_the_question_names_are_not_answers() -> None:
