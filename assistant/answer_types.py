@@ -126,10 +126,17 @@ def asked_parts(question: str) -> list[dict[str, float]]:
 
 # Cues that ask for a point in time ("When ...?", "In which year ...?"), not a span of it.
 _WHEN_CUES = frozenset({"when", "which:year", "which:month", "which:day", "which:date"})
+_WHICH_UNIT = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
 
 
-def asks_when(question: str) -> list[bool]:
-    """For each thing asked (as asked_parts), whether it asks when: then "30-day" or
-    "42-year-old", which spaCy tags DATE too, are no answer."""
-    first = question_cues(question)[0] in _WHEN_CUES
-    return [first] + [m.group(1).casefold() == "when" for m in _AND_PART.finditer(question)]
+def asks_when(question: str) -> list[str | None]:
+    """For each thing asked (as asked_parts), whether it asks when, and how precisely: "year"
+    or "month" ("In which year ...?"), "any" ("When ...?"), or None. Then "30-day" or
+    "42-year-old", which spaCy tags DATE too, are no answer, nor is "Tuesday" to "what year"."""
+    first = None
+    if question_cues(question)[0] in _WHEN_CUES:
+        unit = _WHICH_UNIT.search(question)
+        first = unit.group(1).casefold() if unit else "any"
+    return [first] + [
+        "any" if m.group(1).casefold() == "when" else None for m in _AND_PART.finditer(question)
+    ]

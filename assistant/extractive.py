@@ -107,7 +107,7 @@ class ExtractiveAnswerer:
                 # "... and when?": the date of what the first answer did, from its sentences.
                 first = picks[0].text.casefold()
                 voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
-            when = n < len(whens) and whens[n]
+            when = whens[n] if n < len(whens) else None
             won = vote(voters, labels, terms, prefer_new=q.recency, when=when)
             if won and won[0].share >= lead_share:
                 picks.append(won[0])

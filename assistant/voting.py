@@ -31,7 +31,8 @@ _SPECIFIC_DATE = re.compile(
 # A news dateline opens the text: "WASHINGTON –", "SAN VIGILIO DI MAREBBE, Italy –", "NEW YORK
 # (AP) —". It names where the story was filed, not what happened, so it gets no votes.
 _DATELINE = re.compile(
-    r"\s*[A-Z][A-Z.'’ -]+(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([\w. ]+\)\s*)?[–—-]\s"
+    r"\s*[A-Z][A-Z.'’ -]+(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([\w. ]+\)\s*)?"
+    r"(?:[–—]\s*|-\s)"
 )
 # A dateline ends within this many characters of the text's start.
 DATELINE_CHARS = 64
@@ -43,6 +44,13 @@ _DURATION = re.compile(
     r"[\s-]+(?:second|minute|hour|day|week|month|year|decade|century)s?(?:[\s-]+(?:old|long))?",
     re.IGNORECASE,
 )
+# What an answer to "which year" or "which month" must name.
+_UNIT = {
+    "year": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
+    "month": re.compile(
+        r"\b(?:" + "|".join(m for m in MONTHS if len(m) > 3 or m == "may") + r")\b", re.I
+    ),
+}
 
 
 @dataclass
@@ -99,13 +107,14 @@ def vote(
     labels: dict[str, float],
     terms: set[str] | None = None,
     prefer_new: bool = False,
-    when: bool = False,
+    when: str | None = None,
 ) -> list[Pick]:
     """Candidates of the wanted labels from the best sentences, most votes first.
 
     terms: the question's word stems (entities near them weigh more); prefer_new: the
     question asks for the latest, so newer articles' sentences weigh more; when: it asks
-    when, so a duration is no candidate.
+    when (answer_types.asks_when), so a duration is no candidate, and to "which year" only
+    a date naming a year is.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
@@ -131,6 +140,8 @@ def vote(
                 if time is None and not _SPECIFIC_DATE.search(surface):
                     continue
                 if when and time is None and _DURATION.fullmatch(surface.strip()):
+                    continue
+                if when in _UNIT and not _UNIT[when].search(surface):
                     continue
             key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
             if not key or key in seen:

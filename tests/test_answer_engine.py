@@ -121,6 +121,8 @@ def test_a_dateline_is_where_the_story_was_filed_not_an_answer() -> None:
     assert dateline_end("NEW YORK (AP) — Struggling Bed Bath & Beyond warned") == 16
     assert dateline_end("SAN VIGILIO DI MAREBBE, Italy – Mikaela Shiffrin") == 32
     assert dateline_end("The IRS said Monday – a day early – that") == 0
+    assert dateline_end("WASHINGTON—The House adjourned") == 11
+    assert dateline_end("WASHINGTON-based groups said") == 0
 
 
 def test_dates_that_name_no_time_get_no_votes() -> None:
@@ -134,18 +136,26 @@ def test_dates_that_name_no_time_get_no_votes() -> None:
 
 
 def test_a_duration_is_no_answer_to_when() -> None:
-    assert asks_when("Who visited Kursk and when?") == [False, True]
-    assert asks_when("In which year was she first elected?") == [True]
-    assert asks_when("How long is the truce?") == [False]
+    assert asks_when("Who visited Kursk and when?") == [None, "any"]
+    assert asks_when("In which year was she first elected?") == ["year"]
+    assert asks_when("How long is the truce?") == [None]
     art, ents = _article(
         "Kyiv backed the 30-day truce plan on Tuesday.\n\nThe three-year war goes on.",
         [("30-day", "DATE"), ("Tuesday", "DATE"), ("three-year", "DATE")],
         published=date(2025, 3, 13),
     )
     evidence = _evidence(art, ents, [0.9, 0.8])
-    assert [p.text for p in vote(evidence, {"DATE": 1.0}, when=True)] == ["Tuesday"]
+    assert [p.text for p in vote(evidence, {"DATE": 1.0}, when="any")] == ["Tuesday"]
     # "How long ...?" wants the span.
     assert "30-day" in [p.text for p in vote(evidence, {"DATE": 1.0})]
+    # "What year ...?" wants a year: "Tuesday" is not one.
+    art, ents = _article(
+        "She said on Tuesday she would not run again.\n\nShe has served since 1992.",
+        [("Tuesday", "DATE"), ("1992", "DATE")],
+        published=date(2023, 2, 15),
+    )
+    picks = vote(_evidence(art, ents, [0.9, 0.3]), {"DATE": 1.0}, when="year")
+    assert [p.text for p in picks] == ["1992"]
 
 
 def test_entities_the_question_names_are_not_answers() -> None:
