@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from assistant.answer_types import asked_parts, asks_when, expected_labels, question_cues
-from assistant.evidence import Candidate, Evidence, build_evidence, named_in_question
+from assistant.evidence import (
+    Candidate,
+    Evidence,
+    build_evidence,
+    named_in_question,
+    one_label_each,
+)
 from assistant.question import analyse
 from assistant.ranking import FEATURES, RankerModel, load_model, rank
 from assistant.voting import dateline_end, vote
@@ -156,6 +162,21 @@ def test_a_duration_is_no_answer_to_when() -> None:
     )
     picks = vote(_evidence(art, ents, [0.9, 0.3]), {"DATE": 1.0}, when="year")
     assert [p.text for p in picks] == ["1992"]
+
+
+def test_a_name_keeps_the_label_most_of_its_mentions_got() -> None:
+    text = "Sudzha fell. Troops left Sudzha. Sudzha is near Kursk. Kursk holds."
+    ents = [
+        Entity(0, 6, "GPE"),
+        Entity(25, 31, "ORG"),
+        Entity(33, 39, "GPE"),
+        Entity(48, 53, "PRODUCT"),
+        Entity(55, 60, "GPE"),
+    ]
+    labels = [e.label for e in one_label_each(text, ents) or []]
+    # Sudzha: two places against one organisation; Kursk is a tie, kept as tagged.
+    assert labels == ["GPE", "GPE", "GPE", "PRODUCT", "GPE"]
+    assert one_label_each(text, None) is None
 
 
 def test_entities_the_question_names_are_not_answers() -> None:
