@@ -175,6 +175,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import Assistant
 
     assistant = Assistant(settings_of(args))
+    assistant.preload()
     streamed = ""
     answer: Answer | None = None
     try:

@@ -16,7 +16,7 @@ from index.errors import IndexDamagedError, StoreError
 from index.health import open_live_store, stored_backend
 from index.layout import Pointer, read_pointer
 from index.onnx_encoder import OnnxEncoder
-from index.onnx_model import ensure_model, onnx_path
+from index.onnx_model import ensure_model, int8_path, onnx_path
 from index.settings import EmbedBackend, IndexSettings
 
 if TYPE_CHECKING:
@@ -161,6 +161,14 @@ def _query_model(settings: IndexSettings, variant: str) -> TextEncoder:
     if variant == "onnx" and not onnx_path(settings.model_cache_dir).is_file():
         return shared_embedder(settings.embed_batch_size)
     return shared_onnx_encoder(settings.model_cache_dir, variant, QUERY_THREADS)
+
+
+def query_model_ready(settings: IndexSettings) -> bool:
+    """Whether the live build's queries embed with an ONNX copy already on this machine, so
+    a question never imports torch (or makes the copy) on its way."""
+    variant = query_variant(live_backend(settings)[1])
+    cache = settings.model_cache_dir
+    return (int8_path(cache) if variant == "int8" else onnx_path(cache)).is_file()
 
 
 def query_encoder(settings: IndexSettings) -> TextEncoder:
