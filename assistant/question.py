@@ -123,7 +123,9 @@ def analyse(text: str) -> Question:
     for m in words(scrubbed):
         w = m.group()
         low = w.casefold()
-        if low in stop or low in question_words() or len(low) < 2:
+        # "what's", "who’s", "it's": the word before the apostrophe decides.
+        base = low.replace("’", "'").removesuffix("'s")
+        if low in stop or base in stop or base in question_words() or len(base) < 2:
             continue
         s = stem(low)
         weight = 2.0 if s in entity_stems else (0.3 if low in weak_words() else 1.0)
