@@ -15,13 +15,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.compose import citation, dated, stale_note
-from assistant.evidence import Evidence
+from assistant.evidence import CAPTION, Evidence
 from assistant.models import Citation
+from assistant.question import analyse
+from assistant.text import looks_like_instruction
 from assistant.timeexpr import find_times, long_date
 from prompts import render
 
 if TYPE_CHECKING:
-    from index import TextEncoder
+    from index import Filters, IndexReader, TextEncoder
 
 MIN_BULLETS = 3
 MAX_BULLETS = 6
@@ -46,6 +48,45 @@ def _cues() -> re.Pattern[str]:
 def wants_brief(question: str) -> bool:
     """Whether a question asks for an overview rather than one fact."""
     return bool(_cues().search(question.strip()))
+
+
+def has_subject(question: str) -> bool:
+    """Whether an overview question names what it is about ("What happened in Sudzha?"),
+    rather than asking for the news as such ("Summarize the article", "What's the latest?")."""
+    return bool(analyse(_cues().sub(" ", question.strip())).terms)
+
+
+def overview(reader: IndexReader, filters: Filters, today: date) -> list[Bullet]:
+    """The brief of a question with no subject: the opening sentences of the newest articles
+    the filters allow (none from after the day asked about), one each, or up to MIN_BULLETS
+    from each when there are fewer."""
+    newest: dict[str, date | None] = {}
+    for info in reader.chunks.values():
+        if filters.allows(info) and (info.published is None or info.published <= today):
+            newest[info.article_id] = info.published
+    ids = sorted(newest, key=lambda a: newest[a] or date.min, reverse=True)[:MAX_BULLETS]
+    if not ids:
+        return []
+    each = max(1, -(-MIN_BULLETS // len(ids)))
+    bullets = []
+    for article_id in ids:
+        article = reader.article(article_id)
+        taken = 0
+        for i in range(len(article.sentences)):
+            if taken == each:
+                break
+            ev = Evidence(article, i)
+            text = ev.text
+            # The lede, not a photo caption, a heading or a planted instruction.
+            if (
+                len(text.split()) < MIN_WORDS
+                or CAPTION.search(text)
+                or looks_like_instruction(text)
+            ):
+                continue
+            bullets.append(Bullet(ev, _event_day(ev)))
+            taken += 1
+    return bullets
 
 
 @dataclass

@@ -16,7 +16,7 @@ from assistant.text import stem, words
 from index.articles import Article
 from index.entities import Entity
 
-_CAPTION = re.compile(
+CAPTION = re.compile(
     r"^(in this (image|photo|picture|handout)|this (grab|photo|image|picture)|photo:|pictured)"
     r"|\((?:[^()]*(?:via|/|AFP|AP|Reuters|Getty))[^()]*\)\s*$",
     re.IGNORECASE,
@@ -209,7 +209,7 @@ def build_evidence(
             "chunk_rank": 1.0 / (1 + cand.rank),
             "position": 1.0 / (1 + i),
             "type_match": type_match,
-            "caption": float(bool(_CAPTION.search(text))),
+            "caption": float(bool(CAPTION.search(text))),
             "short": float(n_words < 6),
             "length": math.log1p(n_words),
             "recent": recent,

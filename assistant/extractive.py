@@ -59,11 +59,7 @@ class ExtractiveAnswerer:
             # The ranker and the answer types read English: say so rather than "the articles
             # don't say", and still show what the search found.
             answer = self._decline(ctx)
-        elif (
-            ctx.brief
-            and not _unmentioned(q, ranked)
-            and (bullets := briefs.pick(ranked, model.decline_below, self.encoder))
-        ):
+        elif ctx.brief and (bullets := self._brief(ctx, model.decline_below)):
             text, citations = briefs.compose_brief(bullets, window)
             answer = Answer(
                 ctx.question, text, True, citations, [], standalone_question=ctx.standalone
@@ -90,6 +86,15 @@ class ExtractiveAnswerer:
             "total": (now - ctx.started) * 1000,
         }
         return answer
+
+    def _brief(self, ctx: Context, floor: float) -> list[briefs.Bullet]:
+        """The bullets of a brief: the newest articles' openings when the question names no
+        subject ("Summarize the article"), else the best sentences on it."""
+        if not briefs.has_subject(ctx.standalone):
+            return briefs.overview(ctx.reader, ctx.filters, ctx.today)
+        if _unmentioned(ctx.analysed, ctx.ranked):
+            return []
+        return briefs.pick(ctx.ranked, floor, self.encoder)
 
     @staticmethod
     def _picks(

@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED, settings_for
 
 from assistant import Assistant
-from assistant.briefs import MAX_BULLETS, MIN_BULLETS, pick, wants_brief
+from assistant.briefs import MAX_BULLETS, MIN_BULLETS, has_subject, pick, wants_brief
 from assistant.evidence import Evidence
 from index import Indexer, shared_embedder
 from index.articles import Article
@@ -62,6 +62,37 @@ def test_a_factoid_question_is_still_answered_shortly(seed_assistant: Assistant)
     answer = seed_assistant.ask("Who visited Kursk and when?")
     assert answer.text.startswith("**Vladimir Putin**")
     assert not any(BULLET.match(line) for line in answer.text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Summarize the article", False),
+        ("What's the latest?", False),
+        ("Give me an overview", False),
+        ("What happened in Sudzha?", True),
+        ("What's the latest on the ceasefire talks?", True),
+    ],
+)
+def test_an_overview_with_no_subject_is_told_from_one_about_something(
+    question: str, subject: bool
+) -> None:
+    assert wants_brief(question) and has_subject(question) is subject
+
+
+def test_summarize_the_article_gives_its_opening(seed_assistant: Assistant) -> None:
+    # No words to search by: the brief is the newest articles' openings, here the seed's only.
+    answer = seed_assistant.ask("Summarize the article")
+    assert answer.answered
+    bullets = [m for line in answer.text.splitlines() if (m := BULLET.match(line))]
+    assert len(bullets) == MIN_BULLETS == len(answer.citations)
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("Kremlin says troops took border town of Sudzha")
+    assert not any(q.startswith("In this image") for q in quotes), "captions are no opening"
+    for c in answer.citations:
+        assert seed_assistant.reader.article(c.article_id).text[c.start : c.end] == c.quote
+    # Asked as of a day before the seed was published, there is no news yet.
+    assert not seed_assistant.ask("Summarize the article", as_of="2025-01-01").answered
 
 
 def _iso(long: str) -> str:
