@@ -294,7 +294,9 @@ class Assistant:
         # question's own time words ("this week") prefer their own window instead.
         fresh = window or (today - timedelta(days=FRESH_DAYS), today)
         parts = asked_parts(standalone)
-        brief = wants_brief(standalone)
+        # A question with no word to search by ("What's the news?", "What is this article
+        # about?") asks for the news itself: a brief of the newest articles.
+        brief = wants_brief(standalone) or not q.terms
         # A brief draws on several articles, so it searches twice as deep.
         k = (top_k or self.settings.top_k) * (2 if brief else 1)
         t1 = time.perf_counter()

@@ -70,6 +70,7 @@ def test_a_factoid_question_is_still_answered_shortly(seed_assistant: Assistant)
         ("Summarize the article", False),
         ("What's the latest?", False),
         ("Give me an overview", False),
+        ("What are the headlines?", False),
         ("What happened in Sudzha?", True),
         ("What's the latest on the ceasefire talks?", True),
     ],
@@ -91,6 +92,9 @@ def test_summarize_the_article_gives_its_opening(seed_assistant: Assistant) -> N
     assert not any(q.startswith("In this image") for q in quotes), "captions are no opening"
     for c in answer.citations:
         assert seed_assistant.reader.article(c.article_id).text[c.start : c.end] == c.quote
+    # Asked with no word to search by at all, the news itself is what is wanted.
+    for question in ("What's the news?", "What is this article about?"):
+        assert seed_assistant.ask(question).citations[0].quote == quotes[0]
     # Asked as of a day before the seed was published, there is no news yet.
     assert not seed_assistant.ask("Summarize the article", as_of="2025-01-01").answered
 
