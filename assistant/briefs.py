@@ -24,6 +24,7 @@ from prompts import render
 
 if TYPE_CHECKING:
     from index import Filters, IndexReader, TextEncoder
+    from index.articles import Article
 
 MIN_BULLETS = 3
 MAX_BULLETS = 6
@@ -58,19 +59,23 @@ def has_subject(question: str) -> bool:
 
 def overview(reader: IndexReader, filters: Filters, today: date) -> list[Bullet]:
     """The brief of a question with no subject: the opening sentences of the newest articles
-    the filters allow (none from after the day asked about), one each, or up to MIN_BULLETS
-    from each when there are fewer."""
+    the filters allow (none from after the day asked about)."""
     newest: dict[str, date | None] = {}
     for info in reader.chunks.values():
         if filters.allows(info) and (info.published is None or info.published <= today):
             newest[info.article_id] = info.published
     ids = sorted(newest, key=lambda a: newest[a] or date.min, reverse=True)[:MAX_BULLETS]
-    if not ids:
+    return openings([reader.article(a) for a in ids])
+
+
+def openings(articles: list[Article]) -> list[Bullet]:
+    """The opening sentences of some articles, one each, or up to MIN_BULLETS from each when
+    there are fewer: the lede, not a photo caption, a heading or a planted instruction."""
+    if not articles:
         return []
-    each = max(1, -(-MIN_BULLETS // len(ids)))
+    each = max(1, -(-MIN_BULLETS // len(articles)))
     bullets = []
-    for article_id in ids:
-        article = reader.article(article_id)
+    for article in articles:
         taken = 0
         for i in range(len(article.sentences)):
             if taken == each:

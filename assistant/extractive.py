@@ -25,6 +25,10 @@ from prompts import render
 if TYPE_CHECKING:
     from assistant.settings import NewsdeskSettings
     from index import TextEncoder
+    from index.articles import Article
+
+# How many first sentences, with the headline, say what an article is about.
+OPENING = 3
 
 
 class ExtractiveAnswerer:
@@ -94,7 +98,16 @@ class ExtractiveAnswerer:
             return briefs.overview(ctx.reader, ctx.filters, ctx.today)
         if _unmentioned(ctx.analysed, ctx.ranked):
             return []
-        return briefs.pick(ctx.ranked, floor, self.encoder)
+        bullets = briefs.pick(ctx.ranked, floor, self.encoder)
+        if bullets or not ctx.analysed.entities:
+            return bullets
+        # Too few sentences on it score well ("Tell me about the Kursk offensive" where the
+        # articles say "incursion"): the openings of the articles that are about what it
+        # names, by their headline and first sentences (one that names it further down is
+        # about something else).
+        articles = {ev.article.article_id: ev.article for ev in ctx.ranked}.values()
+        about = [a for a in articles if _names(ctx.analysed, _opening(a))]
+        return briefs.openings(about[: briefs.MIN_BULLETS])
 
     @staticmethod
     def _picks(
@@ -150,17 +163,32 @@ def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:
     about something else ("When did Putin visit Paris?")."""
     texts = {ev.article.article_id: f"{ev.article.title}\n{ev.article.text}" for ev in ranked}
     folded = [_fold(t) for t in texts.values()]
-    for entity in q.entities:
-        # "Ukraine's" in the question is "Ukraine’s" (or "Ukraine") in the article.
-        parts = [_fold(w).removesuffix("'s") for w in entity.split()]
-        at = q.text.find(entity)
-        # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
-        if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
-            continue
-        # Most of its words in one article: "Rapper Gangsta Boo" is "Gangsta Boo" there.
-        if not any(sum(p in t for p in parts) * 2 >= len(parts) for t in folded):
-            return True
-    return False
+    return any(not any(_named(q, e, t) for t in folded) for e in q.entities)
+
+
+def _opening(article: Article) -> str:
+    """An article's headline and first sentences (OPENING of them)."""
+    end = article.sentences[min(OPENING, len(article.sentences)) - 1][1] if article.sentences else 0
+    return f"{article.title}\n{article.text[:end]}"
+
+
+def _names(q: Question, text: str) -> bool:
+    """Whether a text names every name the question gives."""
+    folded = _fold(text)
+    return all(_named(q, e, folded) for e in q.entities)
+
+
+def _named(q: Question, entity: str, folded: str) -> bool:
+    """Whether a folded text names one of the question's names (a capitalised word opening
+    the question, which need not be a name, always passes)."""
+    # "Ukraine's" in the question is "Ukraine’s" (or "Ukraine") in the article.
+    parts = [_fold(w).removesuffix("'s") for w in entity.split()]
+    at = q.text.find(entity)
+    # One capitalised word opening a sentence ("Huge crowds ...") need not be a name.
+    if len(parts) == 1 and (at <= 0 or q.text[:at].rstrip()[-1:] in ".?!:"):
+        return True
+    # Most of its words: "Rapper Gangsta Boo" is "Gangsta Boo" there.
+    return sum(p in folded for p in parts) * 2 >= len(parts)
 
 
 def _fold(text: str) -> str:

@@ -99,6 +99,18 @@ def test_summarize_the_article_gives_its_opening(seed_assistant: Assistant) -> N
     assert not seed_assistant.ask("Summarize the article", as_of="2025-01-01").answered
 
 
+def test_an_overview_of_a_named_subject_the_sentences_miss_gives_its_articles_openings(
+    seed_assistant: Assistant,
+) -> None:
+    # The seed says "incursion" and "raid", never "offensive": few sentences score, but the
+    # article is about Kursk by its headline, so its opening is the brief.
+    answer = seed_assistant.ask("Tell me about the Kursk offensive")
+    assert answer.answered
+    assert answer.citations[0].quote.startswith("Kremlin says troops took border town")
+    # A name no article is about is still declined.
+    assert not seed_assistant.ask("Tell me about the German election").answered
+
+
 def _iso(long: str) -> str:
     from datetime import datetime
 
