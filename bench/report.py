@@ -126,7 +126,11 @@ def target_rows(tiers: list[Tier]) -> list[str]:
     why = ""
     if r is not None and emb and fresh and chunks and idx and idx.ref_value:
         stages = sorted(
-            (f for f in t1k.figures if f.name.strip().startswith("stage: ")),
+            (
+                f
+                for f in t1k.figures
+                if f.name.strip().startswith("stage: ") and f.name.strip() != "stage: embedding"
+            ),
             key=lambda f: -_num(f),  # type: ignore[operator]
         )
         top = ", ".join(f"{f.name.strip()[7:]} {_num(f):.1f} s" for f in stages[:3])
