@@ -200,20 +200,18 @@ def stale_note(window: tuple[date, date], shown: list[Evidence]) -> str:
     )
 
 
-def relative_days(ev: Evidence) -> list[TimeMention]:
-    """The relative time words of a sentence that its article's date resolves ("on Friday")."""
-    return [t for t in find_times(ev.text, ev.article.published) if t.relative and t.resolved]
+def relative_days(ev: Evidence, text: str | None = None) -> list[TimeMention]:
+    """The relative time words of a sentence (or of text, its quote) that its article's date
+    resolves ("on Friday")."""
+    found = find_times(ev.text if text is None else text, ev.article.published)
+    return [t for t in found if t.relative and t.resolved]
 
 
 def dated(ev: Evidence, known: date | None = None) -> str:
     """The sentence with each relative day it names resolved: "on Tuesday (**March 11, 2025**)";
     a day the reader was already given (known) is left as it is."""
     text = quoted_text(ev)
-    mentions = [
-        t
-        for t in find_times(text, ev.article.published)
-        if t.relative and t.resolved and t.resolved != known
-    ]
+    mentions = [t for t in relative_days(ev, text) if t.resolved != known]
     for t in sorted(mentions, key=lambda t: t.start, reverse=True):
         text = f"{text[: t.end]} (**{t.label}**){text[t.end :]}"
     return text

@@ -76,8 +76,8 @@ class ExtractiveAnswerer:
                 ev.article.published and window[0] <= ev.article.published for ev in quotes
             ):
                 stale = window
-            asks_when = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
-            answer_text, citations = compose(Plan(picks, quotes, stale, asks_when))
+            asks_date = any(max(p, key=p.get) in ("DATE", "TIME") for p in parts)
+            answer_text, citations = compose(Plan(picks, quotes, stale, asks_date))
             answer = Answer(
                 ctx.question, answer_text, True, citations, [], standalone_question=ctx.standalone
             )

@@ -19,9 +19,11 @@ RECENT_DAYS = 14
 # Any question prefers news of the last two weeks a little (the ranker's "fresh" feature,
 # learned from news-dev): "Who won the Golden Globe?" means the latest one.
 FRESH_DAYS = 14
+# Month names a question may use on their own: "may" but not "mar", "jun" (words too).
+MONTH_WORDS = "|".join(m for m in MONTHS if len(m) > 3 or m == "may")
 _IN_MONTH = re.compile(
     r"\b(?:in|during|since)\s+(?:early\s+|late\s+|mid-?)?(?P<month>"
-    + "|".join(m for m in MONTHS if len(m) > 3 or m == "may")
+    + MONTH_WORDS
     + r")\b(?:,?\s+(?P<year>(?:19|20)\d\d))?",
     re.IGNORECASE,
 )

@@ -352,15 +352,19 @@ class Assistant:
         labels = parts[0]
         candidates = []
         seen = set()
-        # Each article's entities, one label per name (see one_label_each).
+        # Each article's entities, one label per name (see one_label_each), once an article.
         labelled: dict[str, list[Entity] | None] = {}
+
+        def entities(article_id: str) -> list[Entity] | None:
+            if article_id not in labelled:
+                labelled[article_id] = one_label_each(
+                    reader.article(article_id).text, reader.entities(article_id)
+                )
+            return labelled[article_id]
+
         for position, hit in enumerate(hits):
             article = reader.article(hit.chunk.article_id)
-            if article.article_id not in labelled:
-                labelled[article.article_id] = one_label_each(
-                    article.text, reader.entities(article.article_id)
-                )
-            ents = labelled[article.article_id]
+            ents = entities(article.article_id)
             within = hit.ranks.get(ArticleKeywordRetriever.name)
             # The corpus-wide retrievers' fused score (the in-article search is its own feature).
             fused = sum(
@@ -395,13 +399,9 @@ class Assistant:
             best.setdefault(ev.article.article_id, []).append(ev.index)
         if not reader.tag_sentences(best):
             return ranked
-        retag(
-            q,
-            ranked,
-            lambda aid: one_label_each(reader.article(aid).text, reader.entities(aid)),
-            labels,
-            set(best),
-        )
+        for article_id in best:
+            labelled.pop(article_id, None)  # newly tagged: labelled again
+        retag(q, ranked, entities, labels, set(best))
         return rank(ranked)
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.evidence import Evidence
+from assistant.question import MONTH_WORDS
 from assistant.text import stem, words
 from assistant.timeexpr import TimeMention, find_times
 from index.dates import MONTHS, WEEKDAYS
@@ -47,9 +48,7 @@ _DURATION = re.compile(
 # What an answer to "which year" or "which month" must name.
 _UNIT = {
     "year": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
-    "month": re.compile(
-        r"\b(?:" + "|".join(m for m in MONTHS if len(m) > 3 or m == "may") + r")\b", re.I
-    ),
+    "month": re.compile(r"\b(?:" + MONTH_WORDS + r")\b", re.I),
 }
 
 
