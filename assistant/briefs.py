@@ -61,7 +61,7 @@ def overview(reader: IndexReader, filters: Filters, today: date) -> list[Bullet]
     """The brief of a question with no subject: the opening sentences of the newest articles
     the filters allow (none from after the day asked about)."""
     newest: dict[str, date | None] = {}
-    for info in reader.chunks.values():
+    for info in reader.chunks.firsts():
         if filters.allows(info) and (info.published is None or info.published <= today):
             newest[info.article_id] = info.published
     ids = sorted(newest, key=lambda a: newest[a] or date.min, reverse=True)[:MAX_BULLETS]

@@ -141,18 +141,17 @@ class Assistant:
         self.reader.load_tagger()
 
     def preload(self) -> None:
-        """Start loading the entity tagger in the background, for a fresh process's first
-        question (`newsdesk ask`): spaCy (~1.4 s) then loads while the index does, instead of
-        after it, when the question's best sentences past the heads are tagged."""
+        """Start loading the entity tagger in a child process, for a fresh process's first
+        question (`newsdesk ask`): spaCy (~1.6 s of Python) then loads on the second core
+        while this one opens the index, instead of after it, when the question's best
+        sentences past the heads are tagged."""
         from index import query_model_ready
 
         # Only where queries embed with an ONNX copy already made: otherwise the question
-        # imports torch (or makes the copy, ~20 s), and a second thread importing at the
-        # same time only slows it down.
+        # imports torch (or makes the copy, ~20 s, on both cores), and a second process
+        # loading at the same time only slows it down.
         if query_model_ready(self.settings):
-            threading.Thread(
-                target=self.reader.load_tagger, name="newsdesk-tagger", daemon=True
-            ).start()
+            self.reader.tag_in_child()
 
     def _refresh(self) -> None:
         try:

@@ -26,7 +26,7 @@ _EXPORTS = {
     "Indexer": "index.pipeline",
     "IndexReport": "index.report",
     "IndexReader": "index.reader",
-    "ChunkInfo": "index.reader",
+    "ChunkInfo": "index.chunk_table",
     "Filters": "index.reader",
     "index_status": "index.status",
     "disk_usage": "index.layout",
@@ -91,6 +91,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from index.articles import Article, Chunk, Problem, RawArticle
+    from index.chunk_table import ChunkInfo
     from index.cleaning import clean_text
     from index.embedding import MODEL_NAME, MODEL_SHA256, Embedder, TextEncoder, shared_embedder
     from index.encoders import query_encoder
@@ -102,7 +103,7 @@ if TYPE_CHECKING:
     from index.loaders import loader_table, read_articles
     from index.offline import set_offline_env
     from index.pipeline import Indexer
-    from index.reader import ChunkInfo, Filters, IndexReader
+    from index.reader import Filters, IndexReader
     from index.report import IndexReport
     from index.sentences import split_sentences
     from index.settings import IndexSettings

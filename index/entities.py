@@ -7,7 +7,10 @@ different model cannot slip in under the same name. Only tok2vec and ner run.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +107,70 @@ class EntityTagger:
                 Entity(s + ent.start_char, s + ent.end_char, ent.label_) for ent in doc.ents
             )
         return out
+
+
+class TaggerProcess:
+    """The tagger in a child process (index.tag_worker), same tag() as EntityTagger.
+
+    Loading spaCy is ~1.6 s of Python, and a fresh `newsdesk ask` spends as long importing
+    Chroma and reading the index: threads share one interpreter lock, so only a second process
+    lets the two loads run on two cores. Where the child fails, tagging falls back to this
+    process, which then raises whatever the child met.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[str] | None = subprocess.Popen(
+            [sys.executable, "-m", "index.tag_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        self._ready = False
+        # Not left loading for a second after a question that needed no tagging.
+        atexit.register(self.close)
+
+    def _ask(self, texts: list[str]) -> list[list[Entity]] | None:
+        child = self._child
+        if child is None or child.stdin is None or child.stdout is None:
+            return None
+        try:
+            if not self._ready:
+                hello = json.loads(child.stdout.readline() or "{}")
+                if not hello.get("ready"):
+                    raise ValueError(hello.get("error", "the tagger process ended"))
+                self._ready = True
+            child.stdin.write(json.dumps(texts) + "\n")
+            child.stdin.flush()
+            found = json.loads(child.stdout.readline())
+            return [[Entity(s, e, label) for s, e, label in ents] for ents in found]
+        except (OSError, ValueError):
+            self.close()
+            return None
+
+    def tag(self, texts: list[str]) -> list[list[Entity]]:
+        """Entities of each text, offsets into that text."""
+        with self._lock:
+            found = self._ask(texts)
+        return found if found is not None else shared_tagger().tag(texts)
+
+    @property
+    def running(self) -> bool:
+        """Whether the child still tags (False once given up)."""
+        return self._child is not None
+
+    def close(self) -> None:
+        """End the child (it also ends by itself when this process closes its input)."""
+        child, self._child = self._child, None
+        if child is not None:
+            with contextlib.suppress(OSError):
+                child.kill()
+            child.wait()
 
 
 _shared: EntityTagger | None = None

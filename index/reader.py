@@ -11,11 +11,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.articles import Article, day_number
+from index.chunk_table import ChunkInfo, ChunkTable
 from index.entities import Entity
 from index.errors import FIX_REINDEX, IndexDamagedError
 from index.health import damaged_store, live_collection, live_pointer, open_live_store
@@ -27,21 +28,8 @@ from index.vectors import chroma_client
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
+    from index.entities import TaggerProcess
     from index.keyword import KeywordIndex
-
-
-@dataclass(frozen=True)
-class ChunkInfo:
-    """What the store says about one chunk."""
-
-    chunk_id: str
-    article_id: str
-    start: int
-    end: int
-    first_sentence: int
-    last_sentence: int
-    published: date | None
-    source: str | None
 
 
 @dataclass(frozen=True)
@@ -76,6 +64,31 @@ class Filters:
         return bool(self.since or self.until or self.sources or self.within is not None)
 
 
+class _Background:
+    """A call run on its own thread; result() waits for it and raises what it raised."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._call = call
+        self._out: tuple[bool, object] | None = None
+        self._thread = threading.Thread(target=self._run, name="newsdesk-load", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = (True, self._call())
+        except BaseException as exc:  # handed to the caller of result()
+            self._out = (False, exc)
+
+    def result(self) -> Any:
+        """What the call returned (waits for it)."""
+        self._thread.join()
+        assert self._out is not None
+        ok, value = self._out
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value
+
+
 # spaCy's pipeline is not made to be run by two threads at once.
 _TAGGING = threading.Lock()
 
@@ -93,6 +106,7 @@ class IndexReader:
         self._probe: ArticleDB | None = None
         self.missing_vectors = 0
         self.dense_chunks = 0
+        self._tagger: TaggerProcess | None = None
         # The last search of each kind, by its arguments (see _same_search).
         self._last_search: dict[str, tuple[tuple[object, ...], list[tuple[str, float]]]] = {}
 
@@ -123,65 +137,51 @@ class IndexReader:
 
         db = open_live_store(self.settings.index_dir, pointer, pragma=None)
         path = db.path
+        # Chroma's client takes ~0.9 s to import and open and its first count ~0.3 s, most of
+        # it outside the GIL: it opens beside the store's read instead of after it.
+        vectors = _Background(lambda: self._open_vectors(pointer))
         try:
             # One read transaction for the life of this load: articles read later, on demand,
             # come from the same committed state as the chunks, even if an indexer commits.
             db.conn.execute("BEGIN")
             revision = db.revision()
-            rows = db.chunk_rows(with_text=False)
+            chunks = ChunkTable(db.chunk_table_rows(), db.article_facts())
         except sqlite3.DatabaseError as exc:
             db.close()
+            with contextlib.suppress(Exception):
+                vectors.result()  # not left opening beside the error
             raise damaged_store(path, exc) from exc
-        probe = ArticleDB(path, readonly=True)
-        chunks: dict[str, ChunkInfo] = {}
-        for r in rows:
-            info = ChunkInfo(
-                r["chunk_id"],
-                r["article_id"],
-                r["start"],
-                r["end"],
-                r["first_sentence"],
-                r["last_sentence"],
-                date.fromisoformat(r["published"]) if r["published"] else None,
-                r["source"],
-            )
-            chunks[info.chunk_id] = info
-        # Fresh: a revision another process wrote is in the store's log, not yet in the vector
-        # index this process loaded before (index/vectors.py).
-        client = chroma_client(self.settings, for_reading=True, fresh=True)
-        collection = live_collection(client, pointer)
+        try:
+            bm25 = keyword.load_or_build(path.parent, revision, chunks.ids, db.chunk_rows)
+            collection, count = vectors.result()
+        except BaseException:
+            db.close()
+            raise
         # Chunks whose vectors are gone are found by keywords only; the CLI warns about them.
-        dense = sum(r["dense"] for r in rows)
-        self.dense_chunks = dense
-        self.missing_vectors = max(0, dense - collection.count())
-        if dense and self.missing_vectors == dense:
+        dense = chunks.dense_count
+        if dense and count == 0:
+            db.close()
             raise IndexDamagedError(
                 f"the vectors of the live build are gone (Chroma collection "
                 f"{pointer.collection} is empty)",
                 FIX_REINDEX,
             )
-        bm25 = keyword.load_or_build(path.parent, revision, list(chunks), db.chunk_rows)
-        doc_freq = bm25.doc_freq() if bm25 is not None else {}
-        order = list(chunks)
+        probe = ArticleDB(path, readonly=True)
         old_probe, self._probe = self._probe, probe
         # The previous store stays open for snapshots still answering from it; it closes when
         # the last of them is gone.
         self._db = db
         self._pointer = pointer
         self._revision = revision
-        self.chunks: dict[str, ChunkInfo] = chunks
-        self.chunk_order = order
+        self.dense_chunks = dense
+        self.missing_vectors = max(0, dense - count)
+        self.chunks: ChunkTable = chunks
+        self.chunk_order = chunks.ids
         self.collection: Collection = collection
         self.bm25: KeywordIndex | None = bm25
-        self.doc_freq = doc_freq
-        self.published = np.array([day_number(c.published) for c in chunks.values()])
-        self.sources = np.array(
-            [(c.source or "").casefold() for c in chunks.values()], dtype=object
-        )
-        rows_of: dict[str, list[int]] = {}
-        for row, info in enumerate(chunks.values()):
-            rows_of.setdefault(info.article_id, []).append(row)
-        self.rows_of = rows_of
+        self.doc_freq = bm25.doc_freq() if bm25 is not None else {}
+        self.published = chunks.published_days
+        self.sources = chunks.sources
         self._articles: dict[str, Article] = {}
         self._last_search = {}
         self._entities: dict[str, list[Entity] | None] = {}
@@ -190,10 +190,16 @@ class IndexReader:
         self._late: dict[str, list[Entity]] = {}
         self._late_done: dict[str, set[int]] = {}
         self._tagged_until: dict[str, int] = {}
-        stats = db.stats()
-        self.stats = stats
+        self.stats = db.stats()
         if old_probe is not None:
             old_probe.close()
+
+    def _open_vectors(self, pointer: Pointer) -> tuple[Collection, int]:
+        # Fresh: a revision another process wrote is in the store's log, not yet in the vector
+        # index this process loaded before (index/vectors.py).
+        client = chroma_client(self.settings, for_reading=True, fresh=True)
+        collection = live_collection(client, pointer)
+        return collection, collection.count()
 
     # -- reads ---------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
@@ -242,6 +248,20 @@ class IndexReader:
         with _TAGGING:
             shared_tagger().tag(["warm up"])
 
+    def tag_in_child(self) -> None:
+        """Start loading the entity tagger in a child process, which tags from then on: for a
+        fresh process's first question, where the load then runs beside the index's."""
+        from index.entities import TaggerProcess
+
+        self._tagger = TaggerProcess()
+
+    def _tag(self, texts: list[str]) -> list[list[Entity]]:
+        if self._tagger is not None:
+            return self._tagger.tag(texts)
+        from index.entities import shared_tagger
+
+        return shared_tagger().tag(texts)
+
     def tag_sentences(self, wanted: dict[str, list[int]]) -> bool:
         """Tag the sentences asked for (article id -> sentence indices) that lie past their
         article's stored entities (the indexer tags only the head, or nothing); whether any
@@ -259,10 +279,8 @@ class IndexReader:
                 ]
             if not todo:
                 return False
-            from index.entities import shared_tagger
-
             texts = [self.article(aid).sentence_text(i) for aid, i in todo]
-            for (aid, i), ents in zip(todo, shared_tagger().tag(texts), strict=True):
+            for (aid, i), ents in zip(todo, self._tag(texts), strict=True):
                 start = self.article(aid).sentences[i][0]
                 late = self._late.setdefault(aid, [])
                 late.extend(Entity(start + e.start, start + e.end, e.label) for e in ents)
@@ -363,7 +381,7 @@ class IndexReader:
             if filters.within is not None:
                 inside = np.zeros(len(self.chunk_order), dtype=bool)
                 for aid in filters.within:
-                    inside[self.rows_of.get(aid, [])] = True
+                    inside[self.chunks.rows_of(aid)] = True
                 keep &= inside
             if not keep.any():
                 return []

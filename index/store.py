@@ -105,6 +105,29 @@ class ArticleDB:
             "FROM chunks c JOIN articles a USING (article_id) ORDER BY c.chunk_id"
         ).fetchall()
 
+    def chunk_table_rows(self) -> list[tuple[str, str, int, int, int, int, int]]:
+        """Every chunk as a plain tuple, in no order: id, article id, start, end, first and
+        last sentence, dense (whether it has a vector)."""
+        cur = self.conn.cursor()
+        # Tuples, not sqlite3.Row: a 10k-article index has ~73k chunks, read by every
+        # process that answers questions.
+        cur.row_factory = None
+        return cur.execute(
+            'SELECT c.chunk_id, c.article_id, c.start, c."end", c.first_sentence, '
+            f"c.last_sentence, {self._dense_column} FROM chunks c"
+        ).fetchall()
+
+    def article_facts(self) -> dict[str, tuple[str | None, str | None]]:
+        """Article id -> (published as ISO text, source) for every article."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return {
+            aid: (published, source)
+            for aid, published, source in cur.execute(
+                "SELECT article_id, published, source FROM articles"
+            )
+        }
+
     def entities(self, article_id: str) -> list[Entity] | None:
         """The named entities of an article, or None where it was never tagged."""
         try:

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, index, open_live_db
 
 from index import entities as ents_module
-from index.entities import EntityTagger, ModelCheckError
+from index.entities import EntityTagger, ModelCheckError, TaggerProcess, shared_tagger
 
 
 def test_tagger_finds_people_places_and_dates_with_exact_offsets() -> None:
@@ -19,6 +19,35 @@ def test_tagger_finds_people_places_and_dates_with_exact_offsets() -> None:
     assert ("Vladimir Putin", "PERSON") in spans
     assert ("Paris", "GPE") in spans
     assert ("March 12, 2025", "DATE") in spans
+
+
+def test_the_tagger_process_tags_as_this_process_does() -> None:
+    texts = [
+        "Officials met in Paris.\n\nPresident Vladimir Putin visited Kursk on March 12, 2025.",
+        "",
+        "Steve Witkoff, the US envoy, flew to Moscow with a 30-day ceasefire plan.",
+    ]
+    child = TaggerProcess()
+    try:
+        assert child.tag(texts) == shared_tagger().tag(texts)
+        assert child.running
+        assert child.tag(["Angela Merkel spoke in Berlin."]) == shared_tagger().tag(
+            ["Angela Merkel spoke in Berlin."]
+        )
+    finally:
+        child.close()
+
+
+def test_a_tagger_process_that_died_leaves_tagging_to_this_process() -> None:
+    child = TaggerProcess()
+    assert child.running
+    # As a crash would: this object finds out when it next asks.
+    assert child._child is not None
+    child._child.kill()
+    child._child.wait()
+    text = "President Vladimir Putin visited Kursk."
+    assert child.tag([text]) == shared_tagger().tag([text])
+    assert not child.running  # given up, not asked again
 
 
 def test_a_model_that_is_not_the_pinned_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
