@@ -150,6 +150,7 @@ def section_cold(t: Tier) -> None:
             "MB",
             "python -c 'import sentence_transformers'",
             imp_peak,
-            note="/usr/bin/time %M" if Path("/usr/bin/time").is_file() else "RUSAGE_CHILDREN",
+            note=("/usr/bin/time %M" if Path("/usr/bin/time").is_file() else "RUSAGE_CHILDREN")
+            + "; the process's own peak: its spaCy child (index.tag_worker, ~145 MB) is apart",
         ),
     )

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 REAL = WORK / "real"
 SAVED = REAL / "figures.json"
 EVAL_MD = BENCH / "EVAL.md"
+# ask() accuracy on news-dev before issue 14 changed the index (every chunk embedded with
+# torch and tagged at index time): bench/EVAL.md at commit 1e33281, as `make eval-news` wrote
+# it (commit 9649c03). Issue 14 asks for no less than this. EVAL.md at the current commit is
+# no "before": it scores the changed index too, on a build of its own.
+BEFORE_INDEX_CHANGES = (0.55, "1e33281")
 # A subset is written in files of this many articles, as the dev corpus ships.
 PART_LINES = 200
 KS = (1, 5)
@@ -294,15 +299,23 @@ def run_real(limit: int | None, stamp: str, dev: Path = DEV) -> RealTier:
     start = time.perf_counter()
     print(f"[real] ask() on {len(data.cases)} questions", flush=True)
     scored = evaluate(assistant, data.cases)
-    before = None if t.subset else eval_md_accuracy()
+    before, now = BEFORE_INDEX_CHANGES, None if t.subset else eval_md_accuracy()
     t.add(
         Figure(
             "ask() accuracy",
             scored.answerable_accuracy,
             "",
-            f"bench/EVAL.md at {before[1]}" if before else "",
-            before[0] if before else None,
+            f"before issue 14's index changes (bench/EVAL.md at {before[1]})",
+            None if t.subset else before[0],
             note="answerable questions whose answer and quotes hold the expected answer",
+        ),
+        Figure(
+            "ask() accuracy, same code",
+            scored.answerable_accuracy,
+            "",
+            f"bench/EVAL.md at {now[1]}" if now else "",
+            now[0] if now else None,
+            note="`make eval-news` on its own build of the same corpus",
         ),
         Figure("ask() direct answer", scored.direct_accuracy, "", note="the first line alone"),
         Figure("ask() false declines", scored.false_decline_rate, "", note="answerable, declined"),

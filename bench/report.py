@@ -272,7 +272,7 @@ def real_rows(t: RealTier) -> list[str]:
     why = (
         f"not judged on a subset ({t.n:,} of {t.total:,} articles)"
         if t.subset
-        else "the accuracy reference is bench/EVAL.md's whole set (`make eval-news`)"
+        else "the accuracy reference is news-dev's whole set before issue 14 changed the index"
     )
     chunks, emb = t.get("chunks embedded per article"), t.get("newsdesk stage: embedding")
     idx = t.get("index time")
