@@ -252,6 +252,21 @@ def raw_encoder(encoder: TextEncoder) -> TextEncoder:
     return encoder.encoder if isinstance(encoder, CachingEmbedder) else encoder
 
 
+def tagger_key() -> str:
+    """What the stored tags depend on: the tagger class's code (how it splits and tags text),
+    its version and the pinned model files. The rest of its module (the child-process
+    tagger, which tags through the same class) does not start the cache afresh."""
+    from index import entities
+
+    parts = (
+        inspect.getsource(entities.EntityTagger),
+        entities.TAGGER_VERSION,
+        json.dumps(entities._MODEL_FILES, sort_keys=True),
+        str(entities._MAX_SPAN),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
 class CachingTagger:
     """Tags entities through a sha256(text) → entities cache under bench/cache (10k tiers only).
 
@@ -262,9 +277,7 @@ class CachingTagger:
 
     def __init__(self) -> None:
         self.tagger = shared_tagger()
-        # Any change to the tagger's module (model, version, how it splits text) starts afresh.
-        source = Path(inspect.getfile(type(self.tagger))).read_bytes()
-        self.path = CACHE / f"entities-{hashlib.sha256(source).hexdigest()[:12]}.json"
+        self.path = CACHE / f"entities-{tagger_key()}.json"
         self.entities: dict[str, list[list[Any]]] = {}
         if self.path.is_file():
             self.entities = json.loads(self.path.read_text(encoding="utf-8"))
