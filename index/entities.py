@@ -123,14 +123,17 @@ class TaggerProcess:
         import sys
 
         self._lock = threading.Lock()
-        self._child: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, "-m", "index.tag_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-        )
+        self._child: subprocess.Popen[str] | None = None
+        # A child that cannot start (no fork, no executable) leaves tagging to this process.
+        with contextlib.suppress(OSError):
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "index.tag_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
         self._ready = False
         # Not left loading for a second after a question that needed no tagging.
         atexit.register(self.close)

@@ -50,6 +50,16 @@ def test_a_tagger_process_that_died_leaves_tagging_to_this_process() -> None:
     assert not child.running  # given up, not asked again
 
 
+def test_a_tagger_process_that_cannot_start_leaves_tagging_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    child = TaggerProcess()
+    assert not child.running
+    text = "President Vladimir Putin visited Kursk."
+    assert child.tag([text]) == shared_tagger().tag([text])
+
+
 def test_a_model_that_is_not_the_pinned_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(ents_module._MODEL_FILES, "ner/model", "0" * 64)
     with pytest.raises(ModelCheckError, match="ner/model"):
