@@ -41,19 +41,44 @@ def section_retrieval(t: Tier) -> None:
     ca = chromadb.PersistentClient(str(t.root / "canonical_chroma"), settings=settings)
     ca_col = ca.get_collection("canonical")
 
-    def score(
+    def ranked(
         col: Any, qvecs: np.ndarray, name_of: Callable[[dict[str, Any]], str]
-    ) -> dict[str, float]:
+    ) -> list[tuple[list[str], list[str]]]:
+        """Per question, the files and texts of a collection's top-50 chunks (dense search)."""
         res = col.query(
             query_embeddings=qvecs.tolist(), n_results=50, include=["metadatas", "documents"]
         )
+        out = []
+        for ids, metas, docs in zip(res["ids"], res["metadatas"], res["documents"], strict=True):
+            docs = [d if d is not None else text_of[i] for i, d in zip(ids, docs, strict=True)]
+            out.append(([name_of(m) for m in metas], docs))
+        return out
+
+    def hybrid() -> list[tuple[list[str], list[str]]]:
+        """Per question, the files and texts of the app's own top-50 (dense + BM25, fused)."""
+        from assistant import Assistant
+        from assistant.retrieval import Query
+        from index import Filters
+
+        assistant = Assistant(t.settings)
+        assistant.warm()
+        snap = assistant.reader.snapshot()
+        out = []
+        for question, vec in zip(questions, nd_vecs, strict=True):
+            query = Query(question, vec.tolist(), 50, Filters())
+            hits = assistant.retriever.search(snap, query)
+            if assistant.reranker:
+                hits = assistant.reranker.rerank(snap, query, hits)
+            ids = [h.chunk.chunk_id for h in hits]
+            out.append(
+                ([file_of[snap.chunks[i].article_id] for i in ids], [text_of[i] for i in ids])
+            )
+        return out
+
+    def score(found: list[tuple[list[str], list[str]]]) -> dict[str, float]:
         hit1 = hit5 = ans5 = art5 = 0
         rr = 0.0
-        for a, ids, metas, docs in zip(
-            qs, res["ids"], res["metadatas"], res["documents"], strict=True
-        ):
-            docs = [d if d is not None else text_of[i] for i, d in zip(ids, docs, strict=True)]
-            names = [name_of(m) for m in metas]
+        for a, (names, docs) in zip(qs, found, strict=True):
             hit1 += names[:1] == [a.filename]
             hit5 += a.filename in names[:5]
             ans5 += any(
@@ -72,10 +97,15 @@ def section_retrieval(t: Tier) -> None:
             "MRR (distinct articles, top 50 chunks)": rr / n,
         }
 
-    ours = score(nd_col, nd_vecs, lambda m: file_of.get(m["article_id"], "?"))
-    theirs = score(ca_col, ca_vecs, lambda m: m.get("file_name", "?"))
+    # Each pipeline as its app retrieves: newsdesk's hybrid search (its dense search sees only
+    # each article's head; BM25 sees every chunk), the canonical pipeline's vector search.
+    ours = score(hybrid())
+    dense = score(ranked(nd_col, nd_vecs, lambda m: file_of.get(m["article_id"], "?")))
+    theirs = score(ranked(ca_col, ca_vecs, lambda m: m.get("file_name", "?")))
     for key in ours:
         t.add(Figure(f"newsdesk {key}", ours[key], "", "canonical", theirs[key]))
+    for key in dense:
+        t.add(Figure(f"newsdesk dense only: {key}", dense[key], "", "canonical", theirs[key]))
     # How much of the exact nearest-neighbour top-k the HNSW graph finds (newsdesk sets
     # ef_search/ef_construction, see index/settings.py; Chroma's defaults found 88% at 10k).
     every = nd_col.get(include=["embeddings"])
@@ -98,8 +128,9 @@ def section_retrieval(t: Tier) -> None:
     backend = live_backend(t.settings)[1]
     t.note(
         f"retrieval: {len(qs)} questions, one per article, each answered by a single generated "
-        f"sentence placed at a random position; a Chroma cosine query on each collection with "
-        f"its own pipeline's query vector (newsdesk: its {backend} index's query encoder, as "
-        "the app embeds questions; canonical: torch); 'answer in top-5 chunks' needs a top-5 "
-        "chunk of the right article that contains the answer words."
+        f"sentence placed at a random position; newsdesk: the app's hybrid search (its {backend} "
+        "index's query encoder on the heads' vectors, BM25 over every chunk, fused), and its "
+        "dense search alone; canonical: a Chroma cosine query with torch's query vector. "
+        "'answer in top-5 chunks' needs a top-5 chunk of the right article that contains the "
+        "answer words."
     )

@@ -17,9 +17,10 @@ Each tier measures, on the same articles in the same process:
   * the canonical llama-index pipeline (SimpleDirectoryReader, default SentenceSplitter,
     VectorStoreIndex into its own Chroma collection) with the same MiniLM weights through
     sentence-transformers (torch), as plain LlamaIndex with a HuggingFace embedding runs them;
-  * retrieval quality of both chunkings: one generated question per article, whose answer
-    sentence is known, each collection queried with its own pipeline's query vector
-    (newsdesk's index's query encoder, as the app embeds questions; torch for canonical);
+  * retrieval quality of both pipelines: one generated question per article, whose answer
+    sentence is known, each retrieved as its own app would: newsdesk's hybrid search (its
+    index's query encoder on the heads' vectors, BM25 over every chunk), and its dense search
+    alone, beside the canonical collection queried with torch's query vector;
   * re-indexing an unchanged corpus and one where 1% of the articles changed;
   * torch's encode rate by batch size, only when torch is the tier's backend (ONNX encoders
     run one text at a time, so they have no batch size to choose);
