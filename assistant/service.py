@@ -167,7 +167,7 @@ class Assistant:
         Returns the hits and the snapshot they come from, whose articles they cite.
         """
         try:
-            return self._retrieve(reader, query), reader
+            return self.retrieve(reader, query), reader
         except Exception as first:
             if not _store_failure(first):
                 raise
@@ -176,13 +176,14 @@ class Assistant:
             try:
                 self.reader.refresh(force=True)
                 reader = self.reader.snapshot()
-                return self._retrieve(reader, query), reader
+                return self.retrieve(reader, query), reader
             except Exception as exc:
                 if isinstance(exc, StoreError | IndexMissingError) or not _store_failure(exc):
                     raise
                 raise StoreError(f"the index cannot be searched right now: {exc}") from exc
 
-    def _retrieve(self, reader: IndexReader, query: Query) -> list[Hit]:
+    def retrieve(self, reader: IndexReader, query: Query) -> list[Hit]:
+        """The hits of a query on a snapshot: fused retrieval, then the reranker if one is set."""
         hits = self.retriever.search(reader, query)
         return self.reranker.rerank(reader, query, hits) if self.reranker else hits
 

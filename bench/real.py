@@ -151,10 +151,7 @@ def _newsdesk_urls(
     if dense_only:
         ids = [cid for cid, _ in DenseRetriever().retrieve(reader, query)]
     else:
-        hits = assistant.retriever.search(reader, query)
-        if assistant.reranker:
-            hits = assistant.reranker.rerank(reader, query, hits)
-        ids = [h.chunk.chunk_id for h in hits]
+        ids = [h.chunk.chunk_id for h in assistant.retrieve(reader, query)]
     return [reader.article(reader.chunks[cid].article_id).url or "" for cid in ids]
 
 

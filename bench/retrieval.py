@@ -61,15 +61,13 @@ def section_retrieval(t: Tier) -> None:
         from index import Filters
 
         assistant = Assistant(t.settings)
-        assistant.warm()
+        # The index only: the question vectors are made above, and nothing here is tagged.
+        assistant.reader.refresh()
         snap = assistant.reader.snapshot()
         out = []
         for question, vec in zip(questions, nd_vecs, strict=True):
             query = Query(question, vec.tolist(), 50, Filters())
-            hits = assistant.retriever.search(snap, query)
-            if assistant.reranker:
-                hits = assistant.reranker.rerank(snap, query, hits)
-            ids = [h.chunk.chunk_id for h in hits]
+            ids = [h.chunk.chunk_id for h in assistant.retrieve(snap, query)]
             out.append(
                 ([file_of[snap.chunks[i].article_id] for i in ids], [text_of[i] for i in ids])
             )

@@ -180,8 +180,6 @@ class IndexReader:
         self.collection: Collection = collection
         self.bm25: KeywordIndex | None = bm25
         self.doc_freq = bm25.doc_freq() if bm25 is not None else {}
-        self.published = chunks.published_days
-        self.sources = chunks.sources
         self._articles: dict[str, Article] = {}
         self._last_search = {}
         self._entities: dict[str, list[Entity] | None] = {}
@@ -372,12 +370,13 @@ class IndexReader:
         mask = None
         if filters.active:
             keep = np.ones(len(self.chunk_order), dtype=bool)
+            days = self.chunks.published_days
             if filters.since:
-                keep &= self.published >= day_number(filters.since)
+                keep &= days >= day_number(filters.since)
             if filters.until:
-                keep &= (self.published <= day_number(filters.until)) & (self.published > 0)
+                keep &= (days <= day_number(filters.until)) & (days > 0)
             if filters.sources:
-                keep &= np.isin(self.sources, [s.casefold() for s in filters.sources])
+                keep &= np.isin(self.chunks.sources, [s.casefold() for s in filters.sources])
             if filters.within is not None:
                 inside = np.zeros(len(self.chunk_order), dtype=bool)
                 for aid in filters.within:
