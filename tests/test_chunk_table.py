@@ -1,0 +1,58 @@
+"""The reader's chunk table: rows as columns, records made on demand, and the keyword search
+it masks by article, date and source."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from conftest import index, make_article, settings_for
+
+from index import ChunkInfo, Filters, IndexReader
+from index.articles import day_number
+from index.chunk_table import ChunkTable
+
+ROWS = [
+    ("c3", "b", 0, 50, 0, 1, 1),
+    ("c1", "a", 0, 40, 0, 2, 1),
+    ("c2", "a", 40, 90, 3, 4, 0),
+]
+ARTICLES = {"a": ("2025-03-12", "Wire"), "b": (None, None)}
+
+
+def test_rows_come_in_chunk_id_order_with_their_articles_facts() -> None:
+    table = ChunkTable(list(ROWS), ARTICLES)
+    assert table.ids == ["c1", "c2", "c3"] == list(table)
+    assert len(table) == 3 and "c2" in table and "c9" not in table
+    assert table["c2"] == ChunkInfo("c2", "a", 40, 90, 3, 4, date(2025, 3, 12), "Wire")
+    assert table["c3"] == ChunkInfo("c3", "b", 0, 50, 0, 1, None, None)
+    assert table["c2"] is table["c2"]  # made once
+    assert table.dense_count == 2
+    assert table.published_days.tolist() == [day_number(date(2025, 3, 12))] * 2 + [0]
+    assert table.sources.tolist() == ["wire", "wire", ""]
+    assert table.rows_of("a") == [0, 1] and table.rows_of("b") == [2]
+    assert table.rows_of("zzz") == []
+    assert [c.chunk_id for c in table.firsts()] == ["c1", "c3"]
+
+
+def test_an_empty_build_has_an_empty_table() -> None:
+    table = ChunkTable([], {})
+    assert table.ids == [] and len(table) == 0 and table.dense_count == 0
+    assert list(table.firsts()) == [] and table.published_days.size == 0
+
+
+def test_a_keyword_search_within_articles_finds_only_their_chunks(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
+    index(tmp_path / "idx", [folder])
+    reader = IndexReader(settings_for(tmp_path / "idx"))
+    reader.refresh()
+    everywhere = reader.keyword("council story item", 50, Filters())
+    articles = {reader.chunks[c].article_id for c, _ in everywhere}
+    assert len(articles) == 3
+    one = sorted(articles)[0]
+    inside = reader.keyword("council story item", 50, Filters(within=frozenset({one})))
+    assert inside and {reader.chunks[c].article_id for c, _ in inside} == {one}
+    assert {c for c, _ in inside} <= {c for c, _ in everywhere}
