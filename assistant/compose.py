@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from assistant.evidence import Evidence
+from assistant.evidence import Evidence, stems_of
 from assistant.models import Citation, Related
 from assistant.text import leaning_openers, words
 from assistant.timeexpr import TimeMention, find_times, long_date
@@ -21,6 +21,11 @@ MAX_QUOTES = 3
 QUOTE_SHARE = 0.35
 # A sentence before a quoted "He said ..." is quoted with it only when it is at most this long.
 LEAN_CHARS = 400
+# A sentence sharing more than this share of its words (stems, Jaccard) with one already shown
+# repeats it: news sites run the same wire sentence, and quoting it twice hides a third view.
+# On news-dev's tuning part, skipping repeats put the answer among the quotes once more
+# (80 of 128 against 79) and lost none; the held-out part was unchanged.
+REPEAT_SHARE = 0.6
 
 
 @dataclass
@@ -46,15 +51,28 @@ def choose_quotes(ranked: list[Evidence], picks: list[Pick], threshold: float) -
             seen.add(key)
             out.append(ev)
 
+    # A pick's sentence is always shown: the answer cites it.
     for pick in picks:
         add(pick.evidence)
     top = ranked[0].score if ranked else 0.0
     for ev in ranked:
         if len(out) >= MAX_QUOTES:
             break
-        if ev.score >= max(threshold, QUOTE_SHARE * top) and ev.text.strip():
+        good = ev.score >= max(threshold, QUOTE_SHARE * top) and ev.text.strip()
+        if good and not repeats(ev, out):
             add(ev)
     return out
+
+
+def repeats(ev: Evidence, shown: list[Evidence]) -> bool:
+    """Whether a sentence says in nearly the same words what one already shown says."""
+    mine = stems_of(ev.text)
+    for other in shown:
+        theirs = stems_of(other.text)
+        union = len(mine | theirs)
+        if union and len(mine & theirs) / union > REPEAT_SHARE:
+            return True
+    return False
 
 
 def quoted_span(ev: Evidence) -> tuple[int, int]:
@@ -220,12 +238,11 @@ def dated(ev: Evidence, known: date | None = None) -> str:
 def related(ranked: list[Evidence], limit: int = 3) -> list[Related]:
     """The closest passages, offered as reading, not as an answer."""
     out: list[Related] = []
-    seen = set()
+    shown: list[Evidence] = []
     for ev in ranked:
-        key = (ev.article.article_id, ev.index)
-        if key in seen or ev.coverage <= 0:
+        if ev.coverage <= 0 or repeats(ev, shown):
             continue
-        seen.add(key)
+        shown.append(ev)
         out.append(Related(**_passage(ev)))
         if len(out) == limit:
             break

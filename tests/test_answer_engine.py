@@ -250,3 +250,26 @@ def test_a_named_month_and_year_narrow_the_search_a_bare_month_does_not() -> Non
     q = analyse("Who resigned this week?")
     assert q.explicit_range(today) == (None, None)
     assert q.window(today) == (date(2026, 11, 19), today)
+
+
+def test_a_repeated_wire_sentence_is_quoted_once() -> None:
+    from assistant.compose import choose_quotes, related
+
+    wire = "Four astronauts will fly around the moon next year, NASA said on Monday."
+    art, _ = _article(
+        f"{wire}\n\nThe crew includes a Canadian.\n\n"
+        # The same wire sentence run by a second site, with one word changed.
+        "Four astronauts will fly around the moon next year, NASA said Monday.\n\n"
+        "The launch is planned for November.",
+        [],
+    )
+    ranked = sorted(_evidence(art, [], [0.9, 0.5, 0.85, 0.6]), key=lambda e: -e.score)
+    for ev in ranked:
+        ev.coverage = 0.5
+    quotes = choose_quotes(ranked, [], 0.1)
+    assert [ev.index for ev in quotes] == [0, 3, 1]
+    assert [r.quote for r in related(ranked)] == [
+        wire,
+        "The launch is planned for November.",
+        "The crew includes a Canadian.",
+    ]
