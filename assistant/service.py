@@ -31,6 +31,7 @@ from assistant.retrieval import (
     hybrid,
 )
 from assistant.settings import NewsdeskSettings
+from assistant.spelling import respell
 from assistant.text import looks_like_instruction
 from assistant.voting import VOTERS
 from index import (
@@ -284,7 +285,9 @@ class Assistant:
             standalone = rewritten or standalone
         q = analyse(standalone)
         q.recency = q.recency and not ignore_time_words
-        q.terms = {t: w * reader.rarity(t) for t, w in q.terms.items()}
+        # "visted": searched and weighed as the indexed "visit" (see assistant/spelling.py).
+        fixes = respell(standalone, reader)
+        q.terms = {fixes.get(t, t): w * reader.rarity(fixes.get(t, t)) for t, w in q.terms.items()}
         if not (filters.since or filters.until or ignore_time_words):
             # "in March 2023" narrows the search; "this week" only prefers what is recent.
             lo, hi = q.explicit_range(today)
@@ -302,6 +305,8 @@ class Assistant:
         t1 = time.perf_counter()
         words = f"{standalone} {extra}".strip()
         vector = self.embedder.embed_query(words)
+        # The keyword search gets the respelled words too (its stemmer leaves a stem as is).
+        words = " ".join([words, *fixes.values()])
         hits, reader = self._search(reader, Query(words, vector, k, filters))
         # The recent days are searched apart too, so that their articles are among those
         # ranked even when older ones match the words better. They only narrow what the

@@ -44,6 +44,14 @@ def model_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
+def model_words() -> frozenset[str]:
+    """The whole English words of the model's vocabulary (~22,500, lower case): a dictionary
+    that ships with the model, so a word outside it may be a typo."""
+    vocab = model_dir() / "vocab.txt"
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha())
+
+
+@lru_cache(maxsize=1)
 def verify_model(path: Path) -> None:
     """Check model.safetensors against its known sha256 once per process."""
     weights = path / "model.safetensors"

@@ -128,6 +128,28 @@ def test_most_team_answers_lead_with_the_answer(assistant: Assistant) -> None:
     assert direct / len(cases) >= 0.85
 
 
+@pytest.mark.parametrize(
+    "question", ["who visted kursk and when?", "Who vistied Kursk and when?", "who visited kusrk?"]
+)
+def test_typos_are_read_as_the_indexed_words(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.answered, answer.text
+    assert "Vladimir Putin" in answer.text.splitlines()[0]
+    assert "visited Kursk on Wednesday" in answer.citations[0].quote
+
+
+def test_only_typos_are_respelled(assistant: Assistant) -> None:
+    from assistant.spelling import respell
+
+    reader = assistant.reader.snapshot()
+    assert respell("who visted kusrk and when?", reader) == {"vist": "visit", "kusrk": "kursk"}
+    # An English word the articles lack is no typo of one they have ("wept" is one edit from
+    # "went"), nor is a name ("Putim"): a name missing from the articles means they do not
+    # answer, so it must stay missing.
+    assert respell("Who wept in Putim's office?", reader) == {}
+    assert not assistant.ask("When did Putin visit Parris?").answered
+
+
 def test_declined_answer_offers_related_passages_not_an_answer(assistant: Assistant) -> None:
     answer = assistant.ask("When did Putin visit Paris?")
     assert not answer.answered
