@@ -27,16 +27,16 @@ def respell(text: str, reader: IndexReader) -> dict[str, str]:
     if not reader.doc_freq:
         return {}
     fixes: dict[str, str] = {}
-    english = model_words()
     for m in words(text):
         word = m.group()
         low = word.casefold()
         if word[0].isupper() or not low.isalpha() or len(low) < MIN_LETTERS:
             continue
-        if low in english or low in stopwords() or low in question_words():
-            continue
         typo = stem(low)
         if typo in reader.doc_freq or typo in fixes:
+            continue
+        # Only now the word list (read once, ~10 ms): most questions use indexed words only.
+        if low in model_words() or low in stopwords() or low in question_words():
             continue
         meant = reader.spelled_like(typo, stopwords())
         if meant is not None:
