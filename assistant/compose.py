@@ -130,7 +130,7 @@ def citation(n: int, ev: Evidence) -> Citation:
 
 
 def _shown(pick: Pick) -> str:
-    return pick.time.label if pick.time is not None and pick.time.resolved else pick.text
+    return pick.shown
 
 
 def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:

@@ -40,6 +40,12 @@ def weak_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def person_titles() -> tuple[str, ...]:
+    """Formal titles written before a name ("President", "Sen."), longest first."""
+    return tuple(sorted(word_lists()["person_titles"], key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
 def leaning_openers() -> frozenset[str]:
     """Pronouns that make a sentence lean on the one before it (He, They ...)."""
     return frozenset(word_lists()["leaning_openers"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.evidence import Evidence
 from assistant.question import MONTH_WORDS
-from assistant.text import stem, words
+from assistant.text import person_titles, stem, words
 from assistant.timeexpr import TimeMention, find_times
 from index.dates import MONTHS, WEEKDAYS
 from index.entities import Entity
@@ -64,12 +64,33 @@ class Pick:
     share: float
     # For dates: the day it resolves to against the article's publication date.
     time: TimeMention | None = None
+    # For people: the formal title the sentence gives them ("President "), if any.
+    title: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The answer as the reader sees it: a date as its resolved day, a person with title."""
+        if self.time is not None and self.time.resolved:
+            return self.time.label
+        return f"{self.title}{self.text}"
 
 
 def _key(text: str) -> str:
     text = re.sub(r"[’']s$", "", text.casefold().strip())
     text = re.sub(r"^the\s+", "", text)
     return " ".join(re.findall(r"\w+", text))
+
+
+def title_before(text: str, start: int, floor: int) -> str:
+    """The formal title written just before a name at start ("President " in "President Joe
+    Biden"), with "former" when the text says so; "" when there is none. floor: where the
+    sentence starts."""
+    before = text[max(floor, start - 40) : start]
+    for title in person_titles():
+        m = re.search(r"(?:^|\s)((?:[Ff]ormer\s+)?" + re.escape(title) + r"\s+)$", before)
+        if m:
+            return m.group(1)
+    return ""
 
 
 def dateline_end(text: str) -> int:
@@ -148,7 +169,10 @@ def vote(
             seen.add(key)
             votes[key] = votes.get(key, 0.0) + ev.score * weight
             if key not in best:
-                best[key] = Pick(surface, ent.label, ev, ent, 0.0, 0.0, time)
+                title = ""
+                if ent.label == "PERSON":
+                    title = title_before(ev.article.text, ent.start, ev.span[0])
+                best[key] = Pick(surface, ent.label, ev, ent, 0.0, 0.0, time, title)
     # A shorter mention inside a longer one ("Benedict", "Pope Benedict XVI") is the same
     # thing: its votes go to the longer form.
     for short in sorted(votes, key=len):

@@ -135,7 +135,7 @@ def choose_lead_share(data, model: RankerModel) -> float:
         picks = vote(ranked, labels, set(q.terms), q.recency) if labels.get(NONE, 0.0) < 0.5 else []
         if picks:
             p = picks[0]
-            shown = p.time.label if p.time is not None and p.time.resolved else p.text
+            shown = p.shown
             right = all(contains(shown, e) for e in case.expect)
             # What the first line would hold without the lead: the best sentence.
             sentence = all(contains(ranked[0].text, e) for e in case.expect)

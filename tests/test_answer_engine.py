@@ -273,3 +273,28 @@ def test_a_repeated_wire_sentence_is_quoted_once() -> None:
         "The launch is planned for November.",
         "The crew includes a Canadian.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "shown"),
+    [
+        ("President Joe Biden delivered the address.", "Joe Biden", "President Joe Biden"),
+        ("It was former President Donald Trump.", "Donald Trump", "former President Donald Trump"),
+        # The longer title, not its last word ("General Merrick Garland").
+        (
+            "Attorney General Merrick Garland spoke.",
+            "Merrick Garland",
+            "Attorney General Merrick Garland",
+        ),
+        # Lower case is a job description, not a title; and no title at all.
+        ("Press secretary Karoline Leavitt spoke.", "Karoline Leavitt", "Karoline Leavitt"),
+        ("Michelle Yeoh won the award.", "Michelle Yeoh", "Michelle Yeoh"),
+    ],
+)
+def test_a_person_is_shown_with_the_title_the_sentence_gives(
+    sentence: str, name: str, shown: str
+) -> None:
+    art, ents = _article(f"A first sentence.\n\n{sentence}", [(name, "PERSON")])
+    picks = vote(_evidence(art, ents, [0.2, 0.9]), {"PERSON": 1.0})
+    assert picks[0].text == name
+    assert picks[0].shown == shown

@@ -60,7 +60,7 @@ def test_what_happened_in_kursk_is_a_dated_cited_brief(seed_assistant: Assistant
 
 def test_a_factoid_question_is_still_answered_shortly(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("Who visited Kursk and when?")
-    assert answer.text.startswith("**Vladimir Putin**")
+    assert answer.text.startswith("**President Vladimir Putin**")
     assert not any(BULLET.match(line) for line in answer.text.splitlines())
 
 

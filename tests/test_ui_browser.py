@@ -304,7 +304,7 @@ def test_feedback_becomes_a_question_set_and_the_chat_exports_as_markdown(
     assert download.value.suggested_filename == "newsdesk-conversation.md"
     markdown = Path(download.value.path()).read_text(encoding="utf-8")
     assert "## Who visited Kursk and when?" in markdown
-    assert "**Vladimir Putin**, on **Wednesday, March 12, 2025** [1]." in markdown
+    assert "**President Vladimir Putin**, on **Wednesday, March 12, 2025** [1]." in markdown
     assert f"Sources:\n\n1. **{SEED_TITLE}** — 2025-03-13" in markdown
     page.locator("#export-copy").click()
     _note(page, "Copied")
