@@ -84,6 +84,19 @@ def _table() -> dict[str, dict[str, float]]:
 _WHO_IS_NAME = re.compile(
     r"^\s*(?i:who\s+(is|was|are|were))\s+[A-Z][\w’'.-]*(\s+[A-Z][\w’'.-]*)*\s*\??\s*$"
 )
+# Typed all in lower case ("who is steve witkoff"), a name is told from a description ("who is
+# the press secretary", "who is president of france") by having no stopword in it.
+_WHO_IS_LOWER = re.compile(
+    r"^\s*who\s+(?:is|was|are|were)\s+([a-z][\w’'.-]*(?:\s+[a-z][\w’'.-]*){0,2})\s*\??\s*$"
+)
+
+
+def _asks_who_someone_is(question: str) -> bool:
+    """Whether the question names a person and asks who they are ("Who is Steve Witkoff?")."""
+    if _WHO_IS_NAME.match(question):
+        return True
+    m = _WHO_IS_LOWER.match(question) if question == question.casefold() else None
+    return bool(m) and not any(w in stopwords() for w in m.group(1).split())
 
 
 def expected_labels(question: str) -> dict[str, float]:
@@ -92,7 +105,7 @@ def expected_labels(question: str) -> dict[str, float]:
     Of the specific cues (the words after "which"/"what"), the one whose answers were most
     often of one label wins: "state" (GPE 0.90) over "us" (GPE 0.37) in "which US state".
     """
-    if _WHO_IS_NAME.match(question):
+    if _asks_who_someone_is(question):
         return {NONE: 1.0}
     table = _table()
     cues = question_cues(question)

@@ -37,6 +37,9 @@ def _top(labels: dict[str, float]) -> str:
         ("When did the strike begin?", "DATE"),
         ("What did the minister say about the budget?", "NONE"),
         ("Who is Steve Witkoff?", "NONE"),
+        # Typed in lower case: a name has no stopword, a description does.
+        ("who is steve witkoff", "NONE"),
+        ("who is the white house press secretary?", "PERSON"),
     ],
 )
 def test_expected_labels_follow_what_is_asked(question: str, label: str) -> None:
