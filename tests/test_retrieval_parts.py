@@ -100,7 +100,7 @@ def test_the_extractive_answerer_leads_with_the_voted_name_and_quotes_its_senten
     )
     answer = ExtractiveAnswerer().answer(ctx)
     assert answer.answered
-    assert answer.text.startswith("**Vladimir Putin**")
+    assert answer.text.startswith("**President Vladimir Putin**")
     assert answer.citations[0].quote == "President Vladimir Putin visited Kursk on Wednesday."
     assert set(answer.timings_ms) >= {"answer", "total"}
 
