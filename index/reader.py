@@ -107,7 +107,6 @@ class IndexReader:
         self.missing_vectors = 0
         self.dense_chunks = 0
         self.doc_freq: dict[str, int] = {}
-        self._by_initial: dict[str, list[str]] = {}
         self._tagger: TaggerProcess | None = None
         # The last search of each kind, by its arguments (see _same_search).
         self._last_search: dict[str, tuple[tuple[object, ...], list[tuple[str, float]]]] = {}
@@ -182,8 +181,6 @@ class IndexReader:
         self.collection: Collection = collection
         self.bm25: KeywordIndex | None = bm25
         self.doc_freq = bm25.doc_freq() if bm25 is not None else {}
-        # Indexed terms by first letter, for spelled_like; filled on first use.
-        self._by_initial: dict[str, list[str]] = {}
         self._articles: dict[str, Article] = {}
         self._last_search = {}
         self._entities: dict[str, list[Entity] | None] = {}
@@ -313,37 +310,6 @@ class IndexReader:
             return math.log(1 + (n - d + 0.5) / (d + 0.5))
 
         return 0.5 + idf(min(df, n)) / idf(1)
-
-    def spelled_like(self, stem: str, ignore: frozenset[str] = frozenset()) -> str | None:
-        """The indexed term spelled most nearly like a stem the index lacks ("vist" -> "visit"),
-        or None: the commonest term with the same first letter within one edit (a swap of two
-        letters counts one), two for stems of 8 letters or more. Commonest, not nearest: a
-        large archive holds typos of its own ("presidnet" is nearer "presidnt" than
-        "presid" is). ignore: terms never offered (stopwords: "wera" is meant as "wear", not
-        "were")."""
-        from rapidfuzz import distance, process
-
-        if not self._by_initial and self.doc_freq:
-            # Built on the first unknown word of this load and shared by its snapshots; built
-            # whole, then added in one step, so a question on another thread never reads it
-            # half built.
-            built: dict[str, list[str]] = {}
-            for term in self.doc_freq:
-                if term.isalpha():
-                    built.setdefault(term[0], []).append(term)
-            self._by_initial.update(built)
-        choices = self._by_initial.get(stem[:1], [])
-        near = process.extract(
-            stem,
-            choices,
-            scorer=distance.OSA.distance,
-            score_cutoff=2 if len(stem) >= 8 else 1,
-            limit=None,
-        )
-        near = [n for n in near if n[0] not in ignore]
-        if not near:
-            return None
-        return max(near, key=lambda n: (self.doc_freq[n[0]], -n[1]))[0]
 
     def chunk_text(self, chunk_id: str) -> str:
         """The clean text of one chunk, cut from its article."""

@@ -142,11 +142,13 @@ def test_only_typos_are_respelled(assistant: Assistant) -> None:
     from assistant.spelling import respell
 
     reader = assistant.reader.snapshot()
-    assert respell("who visted kusrk and when?", reader) == {"vist": "visit", "kusrk": "kursk"}
+    assert respell("who vistied kursk and when?", reader) == {"visti": "visit"}
+    assert respell("how many civilans were rescued?", reader) == {"civilan": "civilian"}
     # An English word the articles lack is no typo of one they have ("wept" is one edit from
-    # "went"), nor is a name ("Putim"): a name missing from the articles means they do not
-    # answer, so it must stay missing.
+    # "went"), nor is a name, capitalised ("Putim") or not ("kusrk"): a name missing from the
+    # articles means they do not answer, so it must stay missing.
     assert respell("Who wept in Putim's office?", reader) == {}
+    assert respell("who visited kusrk?", reader) == {}
     assert not assistant.ask("When did Putin visit Parris?").answered
 
 
