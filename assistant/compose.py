@@ -129,10 +129,6 @@ def citation(n: int, ev: Evidence) -> Citation:
     )
 
 
-def _shown(pick: Pick) -> str:
-    return pick.shown
-
-
 def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:
     def cite(ev: Evidence) -> str:
         return f"[{numbers[(ev.article.article_id, ev.index)]}]"
@@ -143,19 +139,15 @@ def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:
         return render("lead", "quote", quote=dated(ev), cite=cite(ev))
     cites = "".join(dict.fromkeys(cite(p.evidence) for p in picks))
     if len(picks) > 1 and picks[1].label in ("DATE", "TIME"):
-        return render(
-            "lead", "answer_when", answer=_shown(picks[0]), when=_shown(picks[1]), cite=cites
-        )
+        return render("lead", "answer_when", answer=picks[0].shown, when=picks[1].shown, cite=cites)
     if len(picks) == 1 and picks[0].time is None:
         # News says "on Friday": the day the answer's sentence names, resolved, goes with it.
         days = [t for t in relative_days(picks[0].evidence) if t.exact]
         if len(days) == 1:
             return render(
-                "lead", "answer_when", answer=_shown(picks[0]), when=days[0].label, cite=cites
+                "lead", "answer_when", answer=picks[0].shown, when=days[0].label, cite=cites
             )
-    return render(
-        "lead", "answer", answer=" · ".join(f"**{_shown(p)}**" for p in picks), cite=cites
-    )
+    return render("lead", "answer", answer=" · ".join(f"**{p.shown}**" for p in picks), cite=cites)
 
 
 def _date_notes(plan: Plan, numbers: dict[tuple[str, int], int]) -> list[str]:
