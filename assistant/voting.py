@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.evidence import Evidence
 from assistant.question import MONTH_WORDS
@@ -81,16 +82,20 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
 
+@lru_cache(maxsize=1)
+def _title_pattern() -> re.Pattern[str]:
+    """A title ending where the text ends, longest title first ("Vice President" over
+    "President"), with "former" before it when written."""
+    titles = "|".join(re.escape(t) for t in person_titles())
+    return re.compile(r"(?:^|\s)((?:[Ff]ormer\s+)?(?:" + titles + r")\s+)$")
+
+
 def title_before(text: str, start: int, floor: int) -> str:
     """The formal title written just before a name at start ("President " in "President Joe
     Biden"), with "former" when the text says so; "" when there is none. floor: where the
     sentence starts."""
-    before = text[max(floor, start - 40) : start]
-    for title in person_titles():
-        m = re.search(r"(?:^|\s)((?:[Ff]ormer\s+)?" + re.escape(title) + r"\s+)$", before)
-        if m:
-            return m.group(1)
-    return ""
+    m = _title_pattern().search(text[max(floor, start - 40) : start])
+    return m.group(1) if m else ""
 
 
 def dateline_end(text: str) -> int:

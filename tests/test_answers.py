@@ -128,6 +128,8 @@ def test_most_team_answers_lead_with_the_answer(assistant: Assistant) -> None:
     assert direct / len(cases) >= 0.85
 
 
+# "kusrk", a name, is not respelled (test_only_typos_are_respelled): the dense search finds the
+# article for it, and the answer must not suffer from the typo either.
 @pytest.mark.parametrize(
     "question", ["who visted kursk and when?", "Who vistied Kursk and when?", "who visited kusrk?"]
 )
