@@ -140,16 +140,22 @@ def asked_parts(question: str) -> list[dict[str, float]]:
 # Cues that ask for a point in time ("When ...?", "In which year ...?"), not a span of it.
 _WHEN_CUES = frozenset({"when", "which:year", "which:month", "which:day", "which:date"})
 _WHICH_UNIT = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
+# Cues that ask how much time ("How long ...?", "How old ...?"): a span, not a point in it.
+_SPAN_CUES = frozenset({"how long", "how old"})
 
 
 def asks_when(question: str) -> list[str | None]:
     """For each thing asked (as asked_parts), whether it asks when, and how precisely: "year"
-    or "month" ("In which year ...?"), "any" ("When ...?"), or None. Then "30-day" or
-    "42-year-old", which spaCy tags DATE too, are no answer, nor is "Tuesday" to "what year"."""
+    or "month" ("In which year ...?"), "any" ("When ...?"), "span" ("How long ...?"), or None.
+    Then "30-day" or "42-year-old", which spaCy tags DATE too, are no answer to "when", nor
+    "Tuesday" to "what year", nor "August 6" to "how long"."""
     first = None
-    if question_cues(question)[0] in _WHEN_CUES:
+    cue = question_cues(question)[0]
+    if cue in _WHEN_CUES:
         unit = _WHICH_UNIT.search(question)
         first = unit.group(1).casefold() if unit else "any"
+    elif cue in _SPAN_CUES:
+        first = "span"
     return [first] + [
         "any" if m.group(1).casefold() == "when" else None for m in _AND_PART.finditer(question)
     ]

@@ -140,8 +140,9 @@ def _lead(plan: Plan, numbers: dict[tuple[str, int], int]) -> str:
     cites = "".join(dict.fromkeys(cite(p.evidence) for p in picks))
     if len(picks) > 1 and picks[1].label in ("DATE", "TIME"):
         return render("lead", "answer_when", answer=picks[0].shown, when=picks[1].shown, cite=cites)
-    if len(picks) == 1 and picks[0].time is None:
-        # News says "on Friday": the day the answer's sentence names, resolved, goes with it.
+    if len(picks) == 1 and picks[0].time is None and picks[0].label not in ("DATE", "TIME"):
+        # News says "on Friday": the day the answer's sentence names, resolved, goes with it
+        # (not with a length of time or a year: "seven months, on Thursday" misleads).
         days = [t for t in relative_days(picks[0].evidence) if t.exact]
         if len(days) == 1:
             return render(

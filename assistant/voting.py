@@ -139,7 +139,7 @@ def vote(
     terms: the question's word stems (entities near them weigh more); prefer_new: the
     question asks for the latest, so newer articles' sentences weigh more; when: it asks
     when (answer_types.asks_when), so a duration is no candidate, and to "which year" only
-    a date naming a year is.
+    a date naming a year is; or it asks how long ("span"), so only a duration is.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
@@ -159,7 +159,11 @@ def vote(
                 weight *= _closeness(starts, at, ent)
             surface = ev.article.text[ent.start : ent.end]
             time = None
-            if ent.label in _DATE_LABELS:
+            if ent.label in _DATE_LABELS and when == "span":
+                # "How long ...?" is answered by a length of time; a day it fell on is none.
+                if not _DURATION.search(surface):
+                    continue
+            elif ent.label in _DATE_LABELS:
                 times = find_times(ev.text, ev.article.published) if times is None else times
                 time = _time_of(ev, ent, times)
                 if time is None and not _SPECIFIC_DATE.search(surface):

@@ -147,7 +147,8 @@ def test_dates_that_name_no_time_get_no_votes() -> None:
 def test_a_duration_is_no_answer_to_when() -> None:
     assert asks_when("Who visited Kursk and when?") == [None, "any"]
     assert asks_when("In which year was she first elected?") == ["year"]
-    assert asks_when("How long is the truce?") == [None]
+    assert asks_when("How long is the truce?") == ["span"]
+    assert asks_when("Who is the governor?") == [None]
     art, ents = _article(
         "Kyiv backed the 30-day truce plan on Tuesday.\n\nThe three-year war goes on.",
         [("30-day", "DATE"), ("Tuesday", "DATE"), ("three-year", "DATE")],
@@ -155,8 +156,9 @@ def test_a_duration_is_no_answer_to_when() -> None:
     )
     evidence = _evidence(art, ents, [0.9, 0.8])
     assert [p.text for p in vote(evidence, {"DATE": 1.0}, when="any")] == ["Tuesday"]
-    # "How long ...?" wants the span.
-    assert "30-day" in [p.text for p in vote(evidence, {"DATE": 1.0})]
+    # "How long ...?" wants a span, and only a span: the day the sentence names is none.
+    spans = [p.text for p in vote(evidence, {"DATE": 1.0}, when="span")]
+    assert spans == ["30-day", "three-year"]
     # "What year ...?" wants a year: "Tuesday" is not one.
     art, ents = _article(
         "She said on Tuesday she would not run again.\n\nShe has served since 1992.",

@@ -128,6 +128,16 @@ def test_most_team_answers_lead_with_the_answer(assistant: Assistant) -> None:
     assert direct / len(cases) >= 0.85
 
 
+def test_how_long_is_answered_with_a_length_of_time(assistant: Assistant) -> None:
+    """A span answers "how long", without the day its sentence was said on."""
+    first = assistant.ask("How long have Ukrainian forces held territory in Kursk?").text
+    first = first.splitlines()[0]
+    assert first.startswith("**more than seven months**"), first
+    assert "Thursday" not in first, first
+    first = assistant.ask("How long has the war lasted?").text.splitlines()[0]
+    assert "August 6, 2024**" not in first, first
+
+
 # "kusrk", a name, is not respelled (test_only_typos_are_respelled): the dense search finds the
 # article for it, and the answer must not suffer from the typo either.
 @pytest.mark.parametrize(
