@@ -61,10 +61,14 @@ def _share(terms: dict[str, float], present: AbstractSet[str]) -> float:
     return sum(w for t, w in terms.items() if t in present) / total if total else 0.0
 
 
-def named_in_question(entity_text: str, question_stems: AbstractSet[str]) -> bool:
-    """Whether an entity is one the question names itself ("Kursk" in "Who visited Kursk?")."""
+def named_in_question(entity_text: str, question_stems: AbstractSet[str], label: str = "") -> bool:
+    """Whether an entity is one the question names itself ("Kursk" in "Who visited Kursk?"),
+    a person also by surname ("Vladimir Putin" in "Who shook hands with Putin?")."""
     parts = stems_of(entity_text)
-    return bool(parts) and parts <= question_stems
+    if parts and parts <= question_stems:
+        return True
+    names = words(entity_text)
+    return label == "PERSON" and len(names) > 1 and stem(names[-1].group()) in question_stems
 
 
 @dataclass
@@ -116,7 +120,7 @@ def _sentence_entities(
         for e in (entities or [])
         if e.start >= start
         and e.end <= end
-        and not named_in_question(art.text[e.start : e.end], q_stems)
+        and not named_in_question(art.text[e.start : e.end], q_stems, e.label)
     ]
 
 

@@ -206,6 +206,19 @@ def test_entities_the_question_names_are_not_answers() -> None:
     (ev,) = build_evidence(q, [cand], {"PERSON": 0.8}, None)
     assert [art.text[e.start : e.end] for e in ev.entities] == ["Vladimir Putin"]
     assert ev.features["coverage"] > 0.5 and ev.features["type_match"] == 0.8
+    # A person the question names by surname is not the answer either; a place is only
+    # left out when the question names all of it.
+    assert named_in_question("Vladimir Putin", {"shake", "hand", "putin"}, "PERSON")
+    assert not named_in_question("Kursk region", {"visit", "kursk"}, "GPE")
+    q = analyse("Who shook hands with Putin?")
+    art, ents = _article(
+        "Vladimir Putin shakes hands with Valery Gerasimov.",
+        [("Vladimir Putin", "PERSON"), ("Valery Gerasimov", "PERSON")],
+    )
+    (ev,) = build_evidence(q, [Candidate(art, 0, 0, 1.0, ents)], {"PERSON": 0.8}, None)
+    assert [art.text[e.start : e.end] for e in ev.entities] == ["Valery Gerasimov"]
+    # "shook" is the past of "shakes": the sentence covers the question's verb.
+    assert "shake" in q.terms and ev.features["action_coverage"] == 1.0
 
 
 def test_ranker_orders_by_learned_probability() -> None:
