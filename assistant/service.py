@@ -359,11 +359,15 @@ class Assistant:
         seen = set()
         # Each article's entities, one label per name (see one_label_each), once an article.
         labelled: dict[str, list[Entity] | None] = {}
+        # The sentences this question has tagged past the heads (none until its best are
+        # known): the answer is the same whatever was asked before.
+        best: dict[str, list[int]] = {}
 
         def entities(article_id: str) -> list[Entity] | None:
             if article_id not in labelled:
                 labelled[article_id] = one_label_each(
-                    reader.article(article_id).text, reader.entities(article_id)
+                    reader.article(article_id).text,
+                    reader.entities(article_id, best.get(article_id, ())),
                 )
             return labelled[article_id]
 
@@ -399,7 +403,6 @@ class Assistant:
             return ranked
         # The indexer tags only each article's head; the best sentences from further down are
         # tagged now (a few sentences, ~10 ms), so their names and dates can be voted for.
-        best: dict[str, list[int]] = {}
         for ev in ranked[:VOTERS]:
             best.setdefault(ev.article.article_id, []).append(ev.index)
         if not reader.tag_sentences(best):

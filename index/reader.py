@@ -8,7 +8,7 @@ import copy
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -184,10 +184,9 @@ class IndexReader:
         self._articles: dict[str, Article] = {}
         self._last_search = {}
         self._entities: dict[str, list[Entity] | None] = {}
-        # Entities tagged at question time past an article's head (tag_sentences), kept for
-        # the life of this load and shared by its snapshots.
-        self._late: dict[str, list[Entity]] = {}
-        self._late_done: dict[str, set[int]] = {}
+        # Entities tagged at question time past an article's head (tag_sentences), by
+        # article and sentence, kept for the life of this load and shared by its snapshots.
+        self._late: dict[str, dict[int, list[Entity]]] = {}
         self._tagged_until: dict[str, int] = {}
         self.stats = db.stats()
         if old_probe is not None:
@@ -213,11 +212,20 @@ class IndexReader:
             self._articles[article_id] = art
         return art
 
-    def entities(self, article_id: str) -> list[Entity] | None:
+    def entities(
+        self, article_id: str, sentences: Collection[int] | None = None
+    ) -> list[Entity] | None:
         """The named entities of an article: those the indexer stored for its head and those
-        tag_sentences found since (None: none of it was ever tagged)."""
+        tag_sentences found since (None: none of it was ever tagged).
+
+        sentences: of the latter, only those of these sentences. A question names the
+        sentences it had tagged, so that what earlier questions had tagged (kept, to tag
+        nothing twice) does not change its answer.
+        """
         stored = self._stored_entities(article_id)
-        late = self._late.get(article_id)
+        by_sentence = self._late.get(article_id, {})
+        wanted = by_sentence if sentences is None else set(sentences)
+        late = [e for i in wanted for e in by_sentence.get(i, ())]
         if not late:
             return stored
         return sorted([*(stored or []), *late], key=lambda e: e.start)
@@ -263,28 +271,24 @@ class IndexReader:
 
     def tag_sentences(self, wanted: dict[str, list[int]]) -> bool:
         """Tag the sentences asked for (article id -> sentence indices) that lie past their
-        article's stored entities (the indexer tags only the head, or nothing); whether any
-        were. One tagger call for all of them."""
-        todo: list[tuple[str, int]] = []
+        article's stored entities (the indexer tags only the head, or nothing), unless an
+        earlier call did; whether any lie there. One tagger call for all of them."""
+        past: list[tuple[str, int]] = []
         with _TAGGING:
             for article_id, indices in wanted.items():
                 art = self.article(article_id)
                 until = self._tagged_end(article_id)
-                done = self._late_done.setdefault(article_id, set())
-                todo += [
-                    (article_id, i)
-                    for i in dict.fromkeys(indices)
-                    if art.sentences[i][0] >= until and i not in done
+                past += [
+                    (article_id, i) for i in dict.fromkeys(indices) if art.sentences[i][0] >= until
                 ]
-            if not todo:
-                return False
+            todo = [(aid, i) for aid, i in past if i not in self._late.get(aid, {})]
             texts = [self.article(aid).sentence_text(i) for aid, i in todo]
-            for (aid, i), ents in zip(todo, self._tag(texts), strict=True):
+            for (aid, i), ents in zip(todo, self._tag(texts) if todo else [], strict=True):
                 start = self.article(aid).sentences[i][0]
-                late = self._late.setdefault(aid, [])
-                late.extend(Entity(start + e.start, start + e.end, e.label) for e in ents)
-                self._late_done[aid].add(i)
-        return True
+                self._late.setdefault(aid, {})[i] = [
+                    Entity(start + e.start, start + e.end, e.label) for e in ents
+                ]
+        return bool(past)
 
     @contextlib.contextmanager
     def _damage_explained(self) -> Iterator[None]:
