@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from assistant.compose import citation, dated, stale_note
+from assistant.compose import citation, dated, repeats, stale_note
 from assistant.evidence import CAPTION, Evidence
 from assistant.models import Citation
 from assistant.question import analyse
@@ -135,6 +135,9 @@ def pick(ranked: list[Evidence], floor: float, encoder: TextEncoder | None) -> l
             if ev.text.strip() == other.text.strip():
                 return False
             if vectors is not None and float(vectors[i] @ vectors[j]) >= SAME_NEWS:
+                return False
+            # Without an encoder, a copy is told by its words, as quotes are (compose.repeats).
+            if vectors is None and repeats(ev, [other]):
                 return False
             if other.article.article_id == ev.article.article_id and (
                 one_per_article or _paragraph(other) == _paragraph(ev)
