@@ -224,7 +224,8 @@ class IndexReader:
         """
         stored = self._stored_entities(article_id)
         by_sentence = self._late.get(article_id, {})
-        wanted = by_sentence if sentences is None else set(sentences)
+        # A copy of the keys: another question may be tagging into this article meanwhile.
+        wanted = tuple(by_sentence) if sentences is None else set(sentences)
         late = [e for i in wanted for e in by_sentence.get(i, ())]
         if not late:
             return stored
