@@ -17,6 +17,7 @@ from assistant.answering import Context
 from assistant.compose import Plan, choose_quotes, compose, related
 from assistant.evidence import Evidence
 from assistant.models import Answer
+from assistant.places import place_kind
 from assistant.question import Question
 from assistant.ranking import load_model
 from assistant.voting import Pick, vote
@@ -117,6 +118,7 @@ class ExtractiveAnswerer:
         picks: list[Pick] = []
         terms = set(q.terms)
         whens = asks_when(q.text)
+        place = place_kind(q.text)
         for n, labels in enumerate(parts):
             if labels.get(NONE, 0.0) >= 0.5:
                 continue
@@ -126,7 +128,14 @@ class ExtractiveAnswerer:
                 first = picks[0].text.casefold()
                 voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
             when = whens[n] if n < len(whens) else None
-            won = vote(voters, labels, terms, prefer_new=q.recency, when=when)
+            won = vote(
+                voters,
+                labels,
+                terms,
+                prefer_new=q.recency,
+                when=when,
+                place=place if n == 0 else None,
+            )
             if won and won[0].share >= lead_share:
                 picks.append(won[0])
             elif not picks:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.evidence import Evidence
+from assistant.evidence import Evidence, stems_of
+from assistant.places import as_place
 from assistant.question import MONTH_WORDS
 from assistant.text import person_titles, stem, words
 from assistant.timeexpr import TimeMention, find_times
@@ -133,13 +134,16 @@ def vote(
     terms: set[str] | None = None,
     prefer_new: bool = False,
     when: str | None = None,
+    place: str | None = None,
 ) -> list[Pick]:
     """Candidates of the wanted labels from the best sentences, most votes first.
 
     terms: the question's word stems (entities near them weigh more); prefer_new: the
     question asks for the latest, so newer articles' sentences weigh more; when: it asks
     when (answer_types.asks_when), so a duration is no candidate, and to "which year" only
-    a date naming a year is; or it asks how long ("span"), so only a duration is.
+    a date naming a year is; or it asks how long ("span"), so only a duration is. place:
+    the kind of place it asks for (places.place_kind): places of other kinds weigh less, and
+    a demonym or capital stands for its country.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
@@ -152,12 +156,17 @@ def vote(
         times: list[TimeMention] | None = None
         dateline = dateline_end(ev.article.text) if ev.span[0] < DATELINE_CHARS else 0
         for ent in ev.entities:
-            weight = labels.get(ent.label, 0.0) * recency
+            surface = ev.article.text[ent.start : ent.end]
+            label, named, factor = ent.label, surface, 1.0
+            if place and (fit := as_place(surface, ent.label, place)):
+                named, label, factor = fit
+                if named != surface and terms and stems_of(named) <= terms:
+                    continue  # "Kyiv" for Ukraine, which the question names itself
+            weight = labels.get(label, 0.0) * recency * factor
             if weight <= 0 or ent.end <= dateline:
                 continue
             if terms:
                 weight *= _closeness(starts, at, ent)
-            surface = ev.article.text[ent.start : ent.end]
             time = None
             if ent.label in _DATE_LABELS and when == "span":
                 # "How long ...?" is answered by a length of time; a day it fell on is none.
@@ -172,7 +181,7 @@ def vote(
                     continue
                 if when in _UNIT and not _UNIT[when].search(surface):
                     continue
-            key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(surface)
+            key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(named)
             if not key or key in seen:
                 continue
             seen.add(key)
@@ -181,13 +190,17 @@ def vote(
                 title = ""
                 if ent.label == "PERSON":
                     title = title_before(ev.article.text, ent.start, ev.span[0])
-                best[key] = Pick(surface, ent.label, ev, ent, 0.0, 0.0, time, title)
+                best[key] = Pick(named, label, ev, ent, 0.0, 0.0, time, title)
     # A shorter mention inside a longer one ("Benedict", "Pope Benedict XVI") is the same
     # thing: its votes go to the longer form.
     for short in sorted(votes, key=len):
         if short.startswith("date:"):
             continue
-        longer = [k for k in votes if k != short and f" {short} " in f" {k} "]
+        # Only a mention of the same kind: "Florida" is not "the University of Florida".
+        label = best[short].label
+        longer = [
+            k for k in votes if k != short and f" {short} " in f" {k} " and best[k].label == label
+        ]
         if longer:
             target = max(longer, key=lambda k: votes[k])
             votes[target] += votes.pop(short)

@@ -26,6 +26,7 @@ import numpy as np
 from assistant import Assistant
 from assistant.answer_types import NONE, asked_parts
 from assistant.evaluation import contains
+from assistant.places import place_kind
 from assistant.question import analyse
 from assistant.ranking import FEATURES, MODEL_FILE, RankerModel, rank
 from assistant.voting import vote
@@ -134,7 +135,12 @@ def choose_lead_share(data, model: RankerModel) -> float:
         ranked = rank(ranked, model)
         q = analyse(case.question)
         labels = asked_parts(case.question)[0]
-        picks = vote(ranked, labels, set(q.terms), q.recency) if labels.get(NONE, 0.0) < 0.5 else []
+        place = place_kind(case.question)
+        picks = (
+            vote(ranked, labels, set(q.terms), q.recency, place=place)
+            if labels.get(NONE, 0.0) < 0.5
+            else []
+        )
         if picks:
             p = picks[0]
             shown = p.shown
