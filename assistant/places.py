@@ -49,6 +49,7 @@ class Gazetteer:
     demonyms: dict[str, str]  # "chinese" -> "China"
     capitals: dict[str, str]  # "kyiv" -> "Ukraine"
     regions: frozenset[str]  # states and provinces ("california", "bavaria")
+    cities: frozenset[str]  # capitals of provinces ("sumy"), capitals of countries too
 
 
 def _fold(name: str) -> str:
@@ -68,6 +69,7 @@ def gazetteer() -> Gazetteer:
     demonyms: dict[str, list[tuple[int, str]]] = {}
     capitals: dict[str, str] = {}
     regions: set[str] = set()
+    cities: set[str] = set()
     for info in CountryInfo.all().values():
         name = info.get("name")
         if not name:
@@ -84,7 +86,12 @@ def gazetteer() -> Gazetteer:
         capital = info.get("capital") or []
         for city in [capital] if isinstance(capital, str) else capital:
             capitals.setdefault(_fold(city), name)
-        regions.update(_fold(p) for p in info.get("provinces") or [])
+        for province in info.get("provinces") or []:
+            # "Sums'ka (Sumy)": the province, and in brackets its capital.
+            region, _, city = province.partition(" (")
+            regions.add(_fold(region))
+            if city:
+                cities.add(_fold(city.rstrip(")")))
     return Gazetteer(
         countries=countries,
         codes=codes,
@@ -93,6 +100,7 @@ def gazetteer() -> Gazetteer:
         demonyms={k: max(v)[1] for k, v in demonyms.items()},
         capitals=capitals,
         regions=frozenset(regions),
+        cities=frozenset(cities | set(capitals)),
     )
 
 
@@ -134,7 +142,8 @@ def as_place(surface: str, label: str, kind: str) -> tuple[str, str, float] | No
             return surface, label, 1.0
         if folded in g.capitals:
             return g.capitals[folded], label, CAPITAL_FOR_COUNTRY
-        return surface, label, OTHER_KIND if folded in g.regions else UNKNOWN
+        known = folded in g.regions or folded in g.cities
+        return surface, label, OTHER_KIND if known else UNKNOWN
     if kind == "state":
         if folded in g.regions:
             return surface, label, 1.0

@@ -44,6 +44,8 @@ def test_a_demonym_or_capital_stands_for_its_country() -> None:
 
 def test_places_of_another_kind_count_less() -> None:
     assert as_place("California", "GPE", "country")[2] == OTHER_KIND
+    # A province's capital, from the gazetteer's "Sums'ka (Sumy)".
+    assert as_place("Sumy", "GPE", "country")[2] == OTHER_KIND
     assert as_place("France", "GPE", "city")[2] == OTHER_KIND
     assert as_place("California", "GPE", "state")[2] == 1.0
     # Georgia is a country and a US state: whichever is asked for.
