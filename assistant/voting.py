@@ -99,6 +99,20 @@ def title_before(text: str, start: int, floor: int) -> str:
     return m.group(1) if m else ""
 
 
+# Quote marks a news text wraps a title in (“Jaws”, 'Wonka'), opening to closing.
+_QUOTE_PAIRS = {"“": "”", '"': '"', "‘": "’", "'": "'"}
+
+
+def quoted(text: str, entity: Entity, floor: int) -> str:
+    """An entity as written, with the quote marks the text wraps it in: a title is shown
+    “Jaws”, as the article and a reader write it. floor: where its sentence starts."""
+    start, end = entity.start, entity.end
+    opener = text[start - 1] if start > floor else ""
+    if opener in _QUOTE_PAIRS and text[end : end + 1] == _QUOTE_PAIRS[opener]:
+        return text[start - 1 : end + 1]
+    return text[start:end]
+
+
 def dateline_end(text: str) -> int:
     """Where the article's opening dateline ends (0: it has none)."""
     m = _DATELINE.match(text[:DATELINE_CHARS])
@@ -157,7 +171,7 @@ def vote(
         dateline = dateline_end(ev.article.text) if ev.span[0] < DATELINE_CHARS else 0
         for ent in ev.entities:
             surface = ev.article.text[ent.start : ent.end]
-            label, named, factor = ent.label, surface, 1.0
+            label, named, factor = ent.label, quoted(ev.article.text, ent, ev.span[0]), 1.0
             if place and (fit := as_place(surface, ent.label, place)):
                 named, label, factor = fit
                 if named != surface and terms and stems_of(named) <= terms:
