@@ -28,17 +28,22 @@ def _norm(text: str) -> str:
 
 
 def answer_label(answer: str, evidence: str, ents) -> str:
-    """The label of the entity that is the answer (exact first, then overlapping), or NONE."""
+    """The label of the entity that is the answer, or NONE.
+
+    An entity equal to the answer wins; else the one inside the answer, or holding it, that
+    covers most of it: "Indian Prime Minister Narendra Modi" is a PERSON, not the NORP
+    "Indian" that comes first.
+    """
     want = _norm(answer)
-    best, best_rank = NONE, 3
+    best, best_rank = NONE, (3, 0.0)
     for ent in ents:
         got = _norm(evidence[ent.start : ent.end])
         if not got:
             continue
         if got == want:
-            rank = 0
+            rank = (0, 0.0)
         elif want in got or (got in want and len(got) >= 3):
-            rank = 1
+            rank = (1, -min(len(got), len(want)) / max(len(got), len(want)))
         else:
             continue
         if rank < best_rank:

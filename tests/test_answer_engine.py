@@ -316,3 +316,27 @@ def test_a_person_is_shown_with_the_title_the_sentence_gives(
     picks = vote(_evidence(art, ents, [0.2, 0.9]), {"PERSON": 1.0})
     assert picks[0].text == name
     assert picks[0].shown == shown
+
+
+def test_a_title_is_shown_in_the_quote_marks_the_article_gives_it() -> None:
+    art, ents = _article(
+        "“Everything Everywhere All at Once” led with 11 nominations.\n\n"
+        "The Banshees of Inisherin followed.",
+        [("Everything Everywhere All at Once", "WORK_OF_ART"), ("Banshees", "WORK_OF_ART")],
+    )
+    picks = vote(_evidence(art, ents, [0.9, 0.3]), {"WORK_OF_ART": 1.0})
+    assert picks[0].shown == "“Everything Everywhere All at Once”"
+    # Not wrapped in quote marks: shown as written.
+    assert picks[1].shown == "Banshees"
+
+
+def test_the_label_learned_for_an_answer_is_the_entity_covering_most_of_it() -> None:
+    from bench.learn_answer_types import answer_label
+    from index.entities import Entity
+
+    evidence = "Indian Prime Minister Narendra Modi arrived at the White House."
+    ents = [Entity(0, 6, "NORP"), Entity(22, 35, "PERSON"), Entity(47, 62, "FAC")]
+    # The demonym comes first, but the person is most of the answer.
+    assert answer_label("Indian Prime Minister Narendra Modi", evidence, ents) == "PERSON"
+    assert answer_label("the White House", evidence, ents) == "FAC"
+    assert answer_label("a state dinner", evidence, ents) == "NONE"
