@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run install install-test install-llm chromium test test-slow lint bench eval-news index clean
+.PHONY: run install install-test install-llm chromium test test-slow lint bench eval-news eval-extraction index clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -76,6 +76,11 @@ bench: install
 # 15 minutes the first time; later runs reuse it), asks its 250 questions, writes bench/EVAL.md.
 eval-news: install
 	$(BIN)/python -m bench.eval_news
+
+# Short-answer typing and voting alone, on news-train's 1,797 answer passages (~30 s): writes
+# bench/EXTRACTION.md.
+eval-extraction: install
+	$(BIN)/python -m bench.eval_extraction
 
 clean:
 	rm -rf $(VENV) data tests/artifacts bench/work
