@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -25,11 +24,12 @@ from pathlib import Path
 
 from assistant.answer_types import NONE, asks_when, expected_labels
 from assistant.evaluation import contains
-from assistant.evidence import Evidence, named_in_question, stems_of
+from assistant.evidence import Evidence, _sentence_entities, stems_of
 from assistant.places import place_kind
 from assistant.question import analyse
 from assistant.ranking import load_model
 from assistant.voting import vote
+from bench.eval_news import _commit
 from index import set_offline_env
 from index.articles import Article
 from index.entities import shared_tagger
@@ -54,11 +54,10 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
         labels = expected_labels(question)
         if labels.get(NONE, 0.0) >= 0.5:
             continue  # answered with a sentence, not a short answer
-        q_stems = stems_of(question)
-        kept = [
-            e for e in entities if not named_in_question(text[e.start : e.end], q_stems, e.label)
-        ]
-        evidence = [Evidence(_passage(text), 0, score=1.0, entities=kept)]
+        passage = _passage(text)
+        # The passage's entities the question does not name, as the product keeps them.
+        kept = _sentence_entities(passage, 0, entities, stems_of(question))
+        evidence = [Evidence(passage, 0, score=1.0, entities=kept)]
         picks = vote(
             evidence,
             labels,
@@ -78,16 +77,6 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
     return counts
 
 
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True, text=True
-        )
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
 def main() -> None:
     """Score with and without place kinds and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -100,7 +89,7 @@ def main() -> None:
     started = time.perf_counter()
     now, flat = score(rows), score(rows, places=False)
     seconds = time.perf_counter() - started
-    asked = sorted({k.split("|")[0] for k in now} - {"all"}, key=lambda k: -now[f"{k}|n"])
+    asked = sorted({k.split("|")[0] for k in now} - {"all"}, key=lambda k: (-now[f"{k}|n"], k))
     labels = [*asked, "all"]
     lines = [
         "# Short-answer extraction on news-train's answer passages",
