@@ -130,13 +130,13 @@ def as_place(surface: str, label: str, kind: str) -> tuple[str, str, float] | No
         return None
     g = gazetteer()
     folded = _fold(surface)
-    country = country_of(surface)
     if label == "NORP":
         # "Chinese" answers "which country"; as a people it answers no other kind of place.
         demonym = g.demonyms.get(folded)
         if kind == "country" and demonym:
             return demonym, "GPE", 1.0
         return surface, label, 1.0
+    country = country_of(surface)
     if kind == "country":
         if country:
             return surface, label, 1.0
