@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 from assistant.question import Question
-from assistant.text import stem, words
+from assistant.text import place_nouns, stem, words
 from index.articles import Article
 from index.entities import Entity
 
@@ -88,9 +88,37 @@ class Candidate:
     in_article: float = 0.0
 
 
+# Labels a place noun beside a name overrules: the tagger's guesses for an unfamiliar name.
+# NORP stays ("the Russian city of Kursk": "Russian" is no place), as do numbers and dates.
+_RELABEL_AS_PLACE = frozenset({"PRODUCT", "ORG", "PERSON", "WORK_OF_ART", "EVENT"})
+
+
+@lru_cache(maxsize=1)
+def _place_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A place noun right after a name ("Kursk region"), and "the town of" right before one."""
+    nouns = "|".join(sorted(place_nouns()))
+    return (
+        re.compile(rf"\s+(?:{nouns})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{nouns})\s+of\s+$", re.IGNORECASE),
+    )
+
+
+def named_places(text: str, entities: list[Entity]) -> set[str]:
+    """The names (casefolded) an article calls a place: "the Kursk region", "the town of
+    Sudzha", whatever the tagger labelled them."""
+    after, before = _place_cues()
+    return {
+        text[e.start : e.end].casefold()
+        for e in entities
+        if e.label in _RELABEL_AS_PLACE
+        and (after.match(text, e.end) or before.search(text[max(0, e.start - 24) : e.start]))
+    }
+
+
 def one_label_each(text: str, entities: list[Entity] | None) -> list[Entity] | None:
     """The entities with each name given the label most of its mentions in the article got:
-    the small tagger calls "Sudzha" a place six times and an organisation once."""
+    the small tagger calls "Sudzha" a place six times and an organisation once. A name the
+    article calls a region, town or the like is a place (GPE) in every mention."""
     if not entities:
         return entities
     counts: dict[str, Counter[str]] = {}
@@ -102,6 +130,7 @@ def one_label_each(text: str, entities: list[Entity] | None) -> list[Entity] | N
         for k, c in counts.items()
         if len(c) > 1 and (top := c.most_common(2))[0][1] > top[1][1]
     }
+    best.update(dict.fromkeys(named_places(text, entities), "GPE"))
     if not best:
         return entities
     return [

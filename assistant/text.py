@@ -46,6 +46,12 @@ def person_titles() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def place_nouns() -> frozenset[str]:
+    """Nouns that make the name beside them a place ("the Kursk region", "the town of Sudzha")."""
+    return frozenset(word_lists()["place_nouns"])
+
+
+@lru_cache(maxsize=1)
 def leaning_openers() -> frozenset[str]:
     """Pronouns that make a sentence lean on the one before it (He, They ...)."""
     return frozenset(word_lists()["leaning_openers"])

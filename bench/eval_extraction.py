@@ -24,7 +24,7 @@ from pathlib import Path
 
 from assistant.answer_types import NONE, asks_when, expected_labels
 from assistant.evaluation import contains
-from assistant.evidence import Evidence, _sentence_entities, stems_of
+from assistant.evidence import Evidence, _sentence_entities, one_label_each, stems_of
 from assistant.places import place_kind
 from assistant.question import analyse
 from assistant.ranking import load_model
@@ -56,7 +56,8 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
             continue  # answered with a sentence, not a short answer
         passage = _passage(text)
         # The passage's entities the question does not name, as the product keeps them.
-        kept = _sentence_entities(passage, 0, entities, stems_of(question))
+        labelled = one_label_each(text, entities)
+        kept = _sentence_entities(passage, 0, labelled, stems_of(question))
         evidence = [Evidence(passage, 0, score=1.0, entities=kept)]
         picks = vote(
             evidence,
