@@ -116,26 +116,10 @@ class ExtractiveAnswerer:
     ) -> list[Pick]:
         """The short answers that won their vote clearly, one per thing asked."""
         picks: list[Pick] = []
-        terms = set(q.terms)
-        whens = asks_when(q.text)
-        place = place_kind(q.text)
         for n, labels in enumerate(parts):
             if labels.get(NONE, 0.0) >= 0.5:
                 continue
-            voters = ranked
-            if picks:
-                # "... and when?": the date of what the first answer did, from its sentences.
-                first = picks[0].text.casefold()
-                voters = [ev for ev in ranked if first in ev.text.casefold()] or ranked
-            when = whens[n] if n < len(whens) else None
-            won = vote(
-                voters,
-                labels,
-                terms,
-                prefer_new=q.recency,
-                when=when,
-                place=place if n == 0 else None,
-            )
+            won = candidates(q, labels, ranked, n, picks[0] if picks else None)
             if won and won[0].share >= lead_share:
                 picks.append(won[0])
             elif not picks:
@@ -165,6 +149,35 @@ class ExtractiveAnswerer:
         elif not ctx.reader.chunks:
             lines.append(render("decline", "empty_index"))
         return Answer(text, "\n\n".join(lines), False, [], rel, standalone_question=standalone)
+
+
+def candidates(
+    q: Question,
+    labels: dict[str, float],
+    ranked: list[Evidence],
+    n: int = 0,
+    first: Pick | None = None,
+) -> list[Pick]:
+    """The short answers to the n-th thing asked, most votes first, as the answerer votes
+    them (bench/learn_ranker.py sets the lead share on these very votes).
+
+    labels: the entity labels that thing asks for; first: the first thing's answer, when
+    this is a later part ("... and when?").
+    """
+    voters = ranked
+    if first is not None:
+        # "... and when?": the date of what the first answer did, from its sentences.
+        name = first.text.casefold()
+        voters = [ev for ev in ranked if name in ev.text.casefold()] or ranked
+    whens = asks_when(q.text)
+    return vote(
+        voters,
+        labels,
+        set(q.terms),
+        prefer_new=q.recency,
+        when=whens[n] if n < len(whens) else None,
+        place=place_kind(q.text) if n == 0 else None,
+    )
 
 
 def _unmentioned(q: Question, ranked: list[Evidence]) -> bool:

@@ -26,10 +26,9 @@ import numpy as np
 from assistant import Assistant
 from assistant.answer_types import NONE, asked_parts
 from assistant.evaluation import contains
-from assistant.places import place_kind
+from assistant.extractive import candidates
 from assistant.question import analyse
 from assistant.ranking import FEATURES, MODEL_FILE, RankerModel, rank
-from assistant.voting import vote
 from bench.eval_news import DEV, WORK, ensure_index, held_out, load_dev
 from index import set_offline_env
 
@@ -133,11 +132,9 @@ def choose_lead_share(data, model: RankerModel) -> float:
         if not case.answerable:
             continue
         ranked = rank(ranked, model)
-        q = analyse(case.question)
         labels = asked_parts(case.question)[0]
-        place = place_kind(case.question)
         picks = (
-            vote(ranked, labels, set(q.terms), q.recency, place=place)
+            candidates(analyse(case.question), labels, ranked)
             if labels.get(NONE, 0.0) < 0.5
             else []
         )
