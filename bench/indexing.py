@@ -355,12 +355,20 @@ def section_reindex(t: Tier) -> None:
     )
     changed = max(1, math.ceil(t.n / 100))
     step = t.n // changed
+    # Stamped with the time, and an earlier run's correction taken out: with --reuse the
+    # corpus already holds the last run's line, and the same line again (a repeat, which
+    # cleaning drops) would change nothing.
+    correction = f"This article was updated with a correction at {time.strftime('%H:%M:%S')}."
     for a in t.articles[::step][:changed]:
         path = t.corpus / a.filename
         # Into the body, after its first paragraph: a line after a trailing "Most Popular"
         # list is furniture, which cleaning drops, and the article would not change.
-        parts = path.read_text(encoding="utf-8").split("\n\n")
-        parts.insert(2, "This article was updated with a correction on Friday.")
+        parts = [
+            p
+            for p in path.read_text(encoding="utf-8").split("\n\n")
+            if not p.startswith("This article was updated with a correction")
+        ]
+        parts.insert(2, correction)
         path.write_text("\n\n".join(parts), encoding="utf-8")
     report = indexer.run([t.corpus])
     assert report.updated == changed and report.added == 0, report.summary()
