@@ -95,11 +95,15 @@ _RELABEL_AS_PLACE = frozenset({"PRODUCT", "ORG", "PERSON", "WORK_OF_ART", "EVENT
 
 @lru_cache(maxsize=1)
 def _place_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A place noun right after a name ("Kursk region"), and "the town of" right before one."""
+    """A place noun right after a name ("Kursk region"), and "the town of" right before one.
+
+    The noun after a name must be in lower case: a capitalised one starts something else
+    ("Biden State of the Union address", "Trump City Council").
+    """
     nouns = "|".join(sorted(place_nouns()))
     return (
-        re.compile(rf"\s+(?:{nouns})\b", re.IGNORECASE),
-        re.compile(rf"\b(?:{nouns})\s+of\s+$", re.IGNORECASE),
+        re.compile(rf" +(?:{nouns})\b"),
+        re.compile(rf"\b(?:{nouns}) +of +$", re.IGNORECASE),
     )
 
 

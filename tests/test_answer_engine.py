@@ -196,9 +196,16 @@ def test_a_name_the_article_calls_a_region_or_town_is_a_place_everywhere() -> No
     ]
     labels = [e.label for e in one_label_each(text, ents) or []]
     assert labels == ["GPE", "GPE", "GPE", "ORG"]
-    # A nationality before a place noun is no place: "the Russian city of Kursk".
-    text = "The Russian city was calm."
-    assert [e.label for e in one_label_each(text, [Entity(4, 11, "NORP")]) or []] == ["NORP"]
+    # A nationality before a place noun is no place: "the Russian city of Kursk"; nor is a
+    # name before a capitalised noun, or before "state", mostly an adjective after a name.
+    for text, label in (
+        ("The Russian city was calm.", "NORP"),
+        ("The Biden State of the Union speech.", "PERSON"),
+        ("The Kremlin state media said so.", "ORG"),
+    ):
+        start = text.index(" ") + 1
+        ent = Entity(start, text.index(" ", start), label)
+        assert [e.label for e in one_label_each(text, [ent]) or []] == [label], text
 
 
 def test_a_contracted_question_word_is_no_content_word() -> None:
