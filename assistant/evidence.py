@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from assistant.places import countries_named, country_meant
 from assistant.question import Question
 from assistant.text import place_nouns, stem, words
 from index.articles import Article
@@ -61,11 +62,20 @@ def _share(terms: dict[str, float], present: AbstractSet[str]) -> float:
     return sum(w for t, w in terms.items() if t in present) / total if total else 0.0
 
 
-def named_in_question(entity_text: str, question_stems: AbstractSet[str], label: str = "") -> bool:
+def named_in_question(
+    entity_text: str,
+    question_stems: AbstractSet[str],
+    label: str = "",
+    countries: AbstractSet[str] = frozenset(),
+) -> bool:
     """Whether an entity is one the question names itself ("Kursk" in "Who visited Kursk?"),
-    a person also by surname ("Vladimir Putin" in "Who shook hands with Putin?")."""
+    a person also by surname ("Vladimir Putin" in "Who shook hands with Putin?"), a country
+    by another of its names ("U.S." in "US jets ..."; countries: those the question names,
+    places.countries_named)."""
     parts = stems_of(entity_text)
     if parts and parts <= question_stems:
+        return True
+    if countries and country_meant(entity_text, label) in countries:
         return True
     names = words(entity_text)
     return label == "PERSON" and len(names) > 1 and stem(names[-1].group()) in question_stems
@@ -144,7 +154,11 @@ def one_label_each(text: str, entities: list[Entity] | None) -> list[Entity] | N
 
 
 def _sentence_entities(
-    art: Article, i: int, entities: list[Entity] | None, q_stems: frozenset[str]
+    art: Article,
+    i: int,
+    entities: list[Entity] | None,
+    q_stems: frozenset[str],
+    countries: AbstractSet[str] = frozenset(),
 ) -> list[Entity]:
     """The entities of sentence i that the question does not itself name."""
     start, end = art.sentences[i]
@@ -153,7 +167,7 @@ def _sentence_entities(
         for e in (entities or [])
         if e.start >= start
         and e.end <= end
-        and not named_in_question(art.text[e.start : e.end], q_stems, e.label)
+        and not named_in_question(art.text[e.start : e.end], q_stems, e.label, countries)
     ]
 
 
@@ -167,10 +181,11 @@ def retag(
     """Update the entity features of the evidence of some articles, newly tagged: the rest
     of the features do not depend on entities, so they are not computed again."""
     q_stems = stems_of(question.text)
+    countries = countries_named(question.text)
     for ev in evidence:
         if ev.article.article_id in articles:
             ev.entities = _sentence_entities(
-                ev.article, ev.index, entities(ev.article.article_id), q_stems
+                ev.article, ev.index, entities(ev.article.article_id), q_stems, countries
             )
             ev.features["type_match"] = max(
                 (label_weights.get(e.label, 0.0) for e in ev.entities), default=0.0
@@ -190,6 +205,7 @@ def build_evidence(
     question prefers a little (the window itself when there is one).
     """
     q_stems = stems_of(question.text)
+    countries = countries_named(question.text)
     rare = dict(sorted(question.terms.items(), key=lambda kv: -kv[1])[:3])
     rarest = max(question.terms, key=question.terms.get) if question.terms else None
     named = [stems_of(e) for e in question.entities]
@@ -218,7 +234,7 @@ def build_evidence(
             around |= stems_at(art, i - 1)
         if i + 1 < len(art.sentences):
             around |= stems_at(art, i + 1)
-        ents = _sentence_entities(art, i, cand.entities, q_stems)
+        ents = _sentence_entities(art, i, cand.entities, q_stems, countries)
         type_match = max((label_weights.get(e.label, 0.0) for e in ents), default=0.0)
         recent = newer = is_fresh = 0.0
         if window is not None and art.published is not None:

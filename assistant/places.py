@@ -120,6 +120,41 @@ def country_of(surface: str) -> str | None:
     return g.codes.get(code) or g.countries.get(_fold(surface))
 
 
+def country_meant(surface: str, label: str) -> str | None:
+    """The country a place name, code or demonym stands for ("U.S.", "Chinese"), if any."""
+    if label == "NORP":
+        return gazetteer().demonyms.get(_fold(surface))
+    return country_of(surface) if label in PLACE_LABELS else None
+
+
+# A run of up to three words, the first capitalised, that may name a country: "US",
+# "U.S.", "United States", "the Chinese".
+_COUNTRY_RUN = re.compile(r"[A-Z][\w.’']*(?:\s+[A-Za-z][\w.’']*){0,2}")
+_WORD = re.compile(r"[A-Za-z][\w.’']*")
+
+
+def countries_named(text: str) -> frozenset[str]:
+    """The countries a question names, however it spells them: "US fighter jets" names the
+    country a sentence's "U.S." and "United States" name too, which its word stems miss."""
+    g = gazetteer()
+    found: set[str] = set()
+    tokens = list(_WORD.finditer(text))
+    for i, tok in enumerate(tokens):
+        if not tok.group()[:1].isupper():
+            continue
+        for n in (3, 2, 1):
+            if i + n > len(tokens):
+                continue
+            span = text[tok.start() : tokens[i + n - 1].end()].rstrip(".’'")
+            if span.endswith(("’s", "'s")):
+                span = span[:-2]
+            country = country_of(span) or g.demonyms.get(_fold(span))
+            if country:
+                found.add(country)
+                break
+    return frozenset(found)
+
+
 def as_place(surface: str, label: str, kind: str) -> tuple[str, str, float] | None:
     """A named place as an answer to a question asking for `kind` of place.
 

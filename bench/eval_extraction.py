@@ -25,7 +25,7 @@ from pathlib import Path
 from assistant.answer_types import NONE, asks_when, expected_labels
 from assistant.evaluation import contains
 from assistant.evidence import Evidence, _sentence_entities, one_label_each, stems_of
-from assistant.places import place_kind
+from assistant.places import countries_named, place_kind
 from assistant.question import analyse
 from assistant.ranking import load_model
 from assistant.voting import vote
@@ -57,7 +57,9 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
         passage = _passage(text)
         # The passage's entities the question does not name, as the product keeps them.
         labelled = one_label_each(text, entities)
-        kept = _sentence_entities(passage, 0, labelled, stems_of(question))
+        kept = _sentence_entities(
+            passage, 0, labelled, stems_of(question), countries_named(question)
+        )
         evidence = [Evidence(passage, 0, score=1.0, entities=kept)]
         picks = vote(
             evidence,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.places import OTHER_KIND, as_place, country_of, place_kind
+from assistant.evidence import Evidence, _sentence_entities, stems_of
+from assistant.places import OTHER_KIND, as_place, countries_named, country_of, place_kind
 from assistant.voting import vote
 from tests.test_answer_engine import _article, _evidence
 
@@ -86,3 +87,28 @@ def test_a_place_inside_a_name_of_another_kind_keeps_its_votes() -> None:
     ents = [e for e in ents if not (art.text[e.start : e.end] == "Florida" and e.start > 60)]
     picks = vote(_evidence(art, ents, [0.9, 0.5]), {"GPE": 0.9, "ORG": 0.06}, place="state")
     assert picks[0].text == "Florida"
+
+
+def test_a_country_the_question_names_is_no_answer_by_any_spelling() -> None:
+    question = "US fighter jets shot down a spy balloon. Which country did it belong to?"
+    assert countries_named(question) == {"United States"}
+    assert countries_named("Did the U.K. and the Chinese agree?") == {"United Kingdom", "China"}
+    # A lower-case "us" is a pronoun, no country.
+    assert countries_named("Tell us who won") == frozenset()
+    art, ents = _article(
+        "A U.S. warplane shot down the suspected Chinese spy balloon.\n\n"
+        "The United States said it drifted for days.",
+        [("U.S.", "GPE"), ("Chinese", "NORP"), ("The United States", "GPE")],
+    )
+    q_stems = stems_of(question)
+    # Its stems alone ("us") do not match "U.S." or "United States".
+    kept = [art.text[e.start : e.end] for e in _sentence_entities(art, 0, ents, q_stems)]
+    assert "U.S." in kept
+    countries = countries_named(question)
+    evidence = [
+        Evidence(art, i, score=s, entities=_sentence_entities(art, i, ents, q_stems, countries))
+        for i, s in enumerate([0.9, 0.6])
+    ]
+    assert [art.text[e.start : e.end] for ev in evidence for e in ev.entities] == ["Chinese"]
+    picks = vote(evidence, {"GPE": 0.8, "NORP": 0.1}, place="country")
+    assert [p.shown for p in picks] == ["China"]
