@@ -296,7 +296,11 @@ class Assistant:
         # Every question prefers the news of its last days a little ("fresh" in the ranker); a
         # question's own time words ("this week") prefer their own window instead.
         fresh = window or (today - timedelta(days=FRESH_DAYS), today)
-        parts = asked_parts(standalone)
+        # A "which" noun the answer types never saw is read by its nearest known ones, for the
+        # vote. The ranker's type feature keeps the table's own labels: its weights and decline
+        # threshold were fitted on those, where an unknown noun gets the flat "which" shares.
+        parts = asked_parts(standalone, self.embedder.embed_query)
+        ranking_parts = asked_parts(standalone)
         # A question with no word to search by ("What's the news?", "What is this article
         # about?") asks for the news itself: a brief of the newest articles.
         brief = wants_brief(standalone) or not q.terms
@@ -322,7 +326,7 @@ class Assistant:
             have = {h.chunk.chunk_id for h in hits}
             hits += [h for h in more if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
-        ranked = self._rank(reader, q, hits, window, fresh, parts)
+        ranked = self._rank(reader, q, hits, window, fresh, ranking_parts)
         return Context(
             question=text,
             standalone=standalone,

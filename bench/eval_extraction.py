@@ -30,7 +30,7 @@ from assistant.question import analyse
 from assistant.ranking import load_model
 from assistant.voting import vote
 from bench.eval_news import _commit
-from index import set_offline_env
+from index import set_offline_env, shared_embedder
 from index.articles import Article
 from index.entities import shared_tagger
 
@@ -48,10 +48,12 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
     """Counts per asked label: questions, top pick right, right among the picks, leads."""
     lead_share = load_model().lead_share
     tags = shared_tagger().tag([r["evidence"] for r in rows])
+    # As the assistant reads a "which" noun the table does not know: by its nearest ones.
+    encode = shared_embedder().embed_query
     counts: Counter[str] = Counter()
     for row, entities in zip(rows, tags, strict=True):
         question, text = row["question"], row["evidence"]
-        labels = expected_labels(question)
+        labels = expected_labels(question, encode)
         if labels.get(NONE, 0.0) >= 0.5:
             continue  # answered with a sentence, not a short answer
         passage = _passage(text)

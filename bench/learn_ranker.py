@@ -125,14 +125,15 @@ def choose_threshold(data, misses, model: RankerModel) -> float:
     return t
 
 
-def choose_lead_share(data, model: RankerModel) -> float:
-    """The vote share above which the short answer leads."""
+def choose_lead_share(data, model: RankerModel, encode=None) -> float:
+    """The vote share above which the short answer leads (encode: the query encoder the
+    assistant reads unknown "which" nouns with)."""
     tops = []
     for case, ranked in data:
         if not case.answerable:
             continue
         ranked = rank(ranked, model)
-        labels = asked_parts(case.question)[0]
+        labels = asked_parts(case.question, encode)[0]
         picks = (
             candidates(analyse(case.question), labels, ranked)
             if labels.get(NONE, 0.0) < 0.5
@@ -222,7 +223,8 @@ def main() -> None:
     # Near misses teach the ranker what a related sentence that does not answer looks like.
     model = fit(data + misses)
     model = replace(model, decline_below=choose_threshold(data, misses, model))
-    model = replace(model, lead_share=choose_lead_share(data, model))
+    encode = assistant.embedder.embed_query
+    model = replace(model, lead_share=choose_lead_share(data, model, encode))
     MODEL_FILE.write_text(
         json.dumps(
             {

@@ -52,6 +52,29 @@ def test_a_clause_when_is_not_the_question() -> None:
     assert cues[0] == "which:team"
 
 
+def test_an_abbreviation_and_a_plural_are_the_cues_training_saw() -> None:
+    assert "which:us" in question_cues("In a win for unions, which U.S. state saw a repeal?")
+    # "teams" is looked up as the table's "team".
+    assert expected_labels("Which of these teams declined an invitation?") == expected_labels(
+        "Which team declined an invitation?"
+    )
+
+
+def test_an_unseen_noun_is_read_by_the_nearest_known_ones() -> None:
+    from index import shared_embedder
+
+    embedder = shared_embedder()
+    question = "Which comedian is set to host the Academy Awards on Sunday night?"
+    assert "which:comedian" in question_cues(question)
+    # No training question asked "which comedian": alone, the flat shares of "which".
+    assert _top(expected_labels(question)) != "PERSON"
+    # Its nearest nouns ("actor", "singer", "celebrity", ...) are answered by people.
+    assert _top(expected_labels(question, lambda t: embedder.embed([t])[0])) == "PERSON"
+    # A broadcaster is a company.
+    broadcaster = "Which broadcaster’s journalists were found to be too partisan?"
+    assert _top(expected_labels(broadcaster, lambda t: embedder.embed([t])[0])) == "ORG"
+
+
 def test_two_things_asked() -> None:
     parts = asked_parts("Who visited Kursk and when?")
     assert [_top(p) for p in parts] == ["PERSON", "DATE"]
