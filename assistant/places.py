@@ -127,15 +127,14 @@ def country_meant(surface: str, label: str) -> str | None:
     return country_of(surface) if label in PLACE_LABELS else None
 
 
-# A run of up to three words, the first capitalised, that may name a country: "US",
-# "U.S.", "United States", "the Chinese".
-_COUNTRY_RUN = re.compile(r"[A-Z][\w.’']*(?:\s+[A-Za-z][\w.’']*){0,2}")
+# A word as a country's name may be written: "US", "U.S.", "Chinese", "Ukraine’s".
 _WORD = re.compile(r"[A-Za-z][\w.’']*")
 
 
 def countries_named(text: str) -> frozenset[str]:
     """The countries a question names, however it spells them: "US fighter jets" names the
-    country a sentence's "U.S." and "United States" name too, which its word stems miss."""
+    country a sentence's "U.S." and "United States" name too, which its word stems miss.
+    Runs of up to three words that start with a capital are looked up, longest first."""
     g = gazetteer()
     found: set[str] = set()
     tokens = list(_WORD.finditer(text))
