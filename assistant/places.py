@@ -131,6 +131,8 @@ def country_meant(surface: str, label: str) -> str | None:
 _WORD = re.compile(r"[A-Za-z][\w.’']*")
 
 
+# Kept: a question's evidence is built, then retagged, and both ask for its countries.
+@lru_cache(maxsize=256)
 def countries_named(text: str) -> frozenset[str]:
     """The countries a question names, however it spells them: "US fighter jets" names the
     country a sentence's "U.S." and "United States" name too, which its word stems miss.
