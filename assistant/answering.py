@@ -35,6 +35,8 @@ class Context:
     # "this week" and "recently": the days the question prefers, if any.
     window: tuple[date, date] | None
     reader: IndexReader
+    # A bare year the question names ("in 2022"): articles naming it pass the date filters too.
+    year: str | None = None
     # A note from an earlier step that failed (an LLM that could not rewrite a follow-up).
     note: str | None = None
     # The language code of a question that is clearly not English (assistant/language.py).

@@ -137,6 +137,8 @@ class ExtractiveAnswerer:
                 bits.append(f"from {filters.since.isoformat()}")
             if filters.until:
                 bits.append(f"up to {filters.until.isoformat()}")
+            if ctx.year:
+                bits.append(f"or naming {ctx.year}")
             if filters.sources:
                 bits.append("from " + ", ".join(filters.sources))
             what = render("decline", "filters", what=" ".join(bits))

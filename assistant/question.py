@@ -83,6 +83,19 @@ class Question:
             return None, None
         return first, last
 
+    def year_named(self, today: date) -> str | None:
+        """The year of a bare-year range ("in 2022"), which also admits articles naming it.
+
+        News of a year is often published after it ("spent $16 million on legal fees in
+        2022", reported in February 2023), and a year can date the back-story of this week's
+        news ("given an iPhone in 2007 ... sold this week"). A month ("in March 2023") dates
+        the news itself and stays a plain range.
+        """
+        if _IN_MONTH.search(self.text) or self.explicit_range(today) == (None, None):
+            return None
+        m = _IN_YEAR.search(self.text)
+        return m[1] if m else None
+
 
 def entities_in(text: str) -> list[str]:
     """Capitalised runs of words that look like names (Kursk, Vladimir Putin, North Korea)."""

@@ -325,6 +325,19 @@ class Assistant:
             more, _ = self._search(reader, Query(words, vector, k, recent))
             have = {h.chunk.chunk_id for h in hits}
             hits += [h for h in more if h.chunk.chunk_id not in have]
+        # "in 2022" also admits the articles of any date that name the year: the news of a
+        # year is often published after it (see Question.year_named).
+        year = (
+            q.year_named(today)
+            if (filters.since, filters.until) == q.explicit_range(today)
+            else None
+        )
+        naming = reader.articles_naming(year) if year else frozenset()
+        if naming:
+            around = Filters(None, None, filters.sources, exclude, within=naming)
+            more, _ = self._search(reader, Query(words, vector, k, around))
+            have = {h.chunk.chunk_id for h in hits}
+            hits += [h for h in more if h.chunk.chunk_id not in have]
         t2 = time.perf_counter()
         ranked = self._rank(reader, q, hits, window, fresh, ranking_parts)
         return Context(
@@ -335,6 +348,7 @@ class Assistant:
             ranked=ranked,
             filters=filters,
             window=window,
+            year=year,
             reader=reader,
             note=note,
             language=language,
@@ -426,12 +440,15 @@ def time_window(ctx: Context) -> dict[str, str] | None:
         kind, days = "window", ctx.window
     else:
         return None
-    return {
+    window = {
         "kind": kind,
         "since": days[0].isoformat(),
         "until": days[1].isoformat(),
         "words": ctx.analysed.time_words(kind),
     }
+    if kind == "range" and ctx.year:
+        window["naming"] = ctx.year
+    return window
 
 
 def _instance(registered: Any) -> Any:

@@ -3,7 +3,7 @@ chunk (its article, span, sentences, date and source) without a Python object pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,6 +99,10 @@ class ChunkTable(Mapping[str, ChunkInfo]):
                 rows_of.setdefault(aid, []).append(row)
             self._rows_of = rows_of
         return self._rows_of.get(article_id, [])
+
+    def articles_of(self, rows: Iterable[int]) -> frozenset[str]:
+        """The articles the given rows (BM25 index positions) belong to."""
+        return frozenset(self._article_ids[int(r)] for r in rows)
 
     def firsts(self) -> Iterator[ChunkInfo]:
         """The first chunk of each article: one look at each article's date and source."""

@@ -94,6 +94,26 @@ class KeywordIndex:
         )
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
+    def rows_with(self, word: str) -> np.ndarray:
+        """The rows whose text holds a word (stemmed as indexed), from BM25's own postings."""
+        import bm25s
+        import numpy as np
+        import Stemmer
+
+        tokens = bm25s.tokenize(
+            word,
+            stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE),
+            token_pattern=TOKEN_PATTERN,
+            show_progress=False,
+        )
+        if len(tokens.vocab) != 1:
+            return np.zeros(0, dtype=np.int64)
+        term = self.bm25.vocab_dict.get(next(iter(tokens.vocab)))
+        indptr = self.bm25.scores["indptr"]
+        if term is None or term + 1 >= len(indptr):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.bm25.scores["indices"][indptr[term] : indptr[term + 1]])
+
     def doc_freq(self) -> dict[str, int]:
         """How many chunks hold each (stemmed) term."""
         import numpy as np

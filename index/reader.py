@@ -316,6 +316,12 @@ class IndexReader:
 
         return 0.5 + idf(min(df, n)) / idf(1)
 
+    def articles_naming(self, word: str) -> frozenset[str]:
+        """The articles with a chunk that holds a word ("2022"), as the keyword index reads it."""
+        if self.bm25 is None:
+            return frozenset()
+        return self.chunks.articles_of(self.bm25.rows_with(word))
+
     def chunk_text(self, chunk_id: str) -> str:
         """The clean text of one chunk, cut from its article."""
         info = self.chunks[chunk_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -80,3 +81,55 @@ def test_a_year_after_the_asking_day_is_no_range() -> None:
     q = analyse("Which politician announced she is running for president in 2024?")
     assert q.explicit_range(asked) == (None, None)
     assert q.explicit_range(date(2024, 5, 1)) == (date(2024, 1, 1), date(2024, 12, 31))
+
+
+def test_only_a_bare_year_admits_the_articles_that_name_it() -> None:
+    asked = date(2023, 2, 24)
+    assert analyse("How much did the PAC spend on legal fees in 2022?").year_named(asked) == "2022"
+    assert analyse("Who won the election in March 2022?").year_named(asked) is None
+    assert analyse("Who will run for president in 2024?").year_named(asked) is None
+    assert analyse("Who won the election this week?").year_named(asked) is None
+
+
+LATER_REPORTS = [
+    {
+        "title": "PAC filings show legal bills",
+        "date": "2023-02-21",
+        "source": "Capitol Wire",
+        "text": "The Harbor Fund spent $16 million on legal services in 2022, according to "
+        "filings released on Tuesday.\n\nThe filings also list $2 million in travel costs.",
+    },
+    {
+        "title": "Lighthouse reopens",
+        "date": "2023-01-10",
+        "source": "Capitol Wire",
+        "text": "The old lighthouse at Gull Point reopened to visitors on Monday after a "
+        "two-year restoration.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An article of February 2023 on what a fund spent in 2022, and one that names no year."""
+    path = tmp_path_factory.mktemp("reports") / "reports.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in LATER_REPORTS) + "\n", encoding="utf-8")
+    return _assistant_over(path, tmp_path_factory)
+
+
+def test_a_year_is_answered_from_later_news_that_names_it(reports: Assistant) -> None:
+    """ "in 2022" searches 2022's articles and those of any date that name 2022."""
+    answer = reports.ask("How much did the Harbor Fund spend on legal services in 2022?")
+    assert answer.answered and "$16 million" in answer.text, answer.text
+    assert answer.citations[0].published == "2023-02-21"
+    assert answer.time_window == {
+        "kind": "range",
+        "since": "2022-01-01",
+        "until": "2022-12-31",
+        "words": "in 2022",
+        "naming": "2022",
+    }
+    # An article that names no such year is still outside the range.
+    never = reports.ask("When did the Gull Point lighthouse reopen in 2021?")
+    assert not never.answered
+    assert "from 2021-01-01 up to 2021-12-31 or naming 2021" in never.text, never.text

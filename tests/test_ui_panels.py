@@ -96,6 +96,8 @@ def test_the_time_chip_names_the_dates_and_the_words() -> None:
     assert "articles 2024-03-01 to 2024-03-31" in time_chip(WINDOW)
     assert "in March 2024" in time_chip(WINDOW) and time_chip(WINDOW).endswith("✕")
     assert "preferring" in time_chip({**WINDOW, "kind": "window", "words": "this week"})
+    year = {"kind": "range", "since": "2022-01-01", "until": "2022-12-31", "naming": "2022"}
+    assert "articles 2022-01-01 to 2022-12-31 or naming 2022" in time_chip(year)
 
 
 def test_the_conversation_exports_as_markdown_with_each_answers_sources() -> None:

@@ -39,8 +39,10 @@ def answer_markdown(answer: Answer, as_of: str | None = None) -> str:
     notes = [w["export_asked"].format(as_of=as_of)] if as_of else []
     window = answer.time_window
     if window:
-        key = "export_range" if window.get("kind") == "range" else "export_window"
-        notes.append(w[key].format(**{"words": "?", **window}))
+        key = "export_window"
+        if window.get("kind") == "range":
+            key = "export_year" if window.get("naming") else "export_range"
+        notes.append(w[key].format(**{"words": "?", "naming": "", **window}))
     if notes:
         lines += [f"*{' '.join(notes)}*", ""]
     lines += [answer.text.strip(), ""]

@@ -193,10 +193,10 @@ def time_chip(window: Mapping[str, str] | None) -> str:
     """The label of the chip that shows the dates a question's time words applied."""
     if not window:
         return ""
-    key = "chip_range" if window.get("kind") == "range" else "chip_window"
-    return words()[key].format(
-        since=window["since"], until=window["until"], words=window.get("words") or "?"
-    )
+    key = "chip_window"
+    if window.get("kind") == "range":
+        key = "chip_year" if window.get("naming") else "chip_range"
+    return words()[key].format(**{"naming": "", **window, "words": window.get("words") or "?"})
 
 
 CSS = """
