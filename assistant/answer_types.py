@@ -228,6 +228,31 @@ _WHICH_UNIT = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
 _SPAN_CUES = frozenset({"how long", "how old"})
 
 
+# After "who", these make it ask who someone is ("Who is the president of France?") unless a
+# verb follows them ("Who was dismissed ...?", "Who is heading to Moscow?").
+_AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "have", "had", "be"})
+# A participle or "been"/"being": what follows an auxiliary when "who" asks for a doer.
+_PARTICIPLE = re.compile(r"(?:been|being|\w+(?:ed|ing|en))$")
+
+
+def asks_doer(question: str) -> bool:
+    """Whether "who" asks for the doer of the question's verb ("Who won the award?", "Who was
+    dismissed from his post?"), not for whom it was done to ("Who did Trump meet?") or who
+    someone is ("Who is Steve Witkoff?")."""
+    text = question.casefold()
+    match = _asking(text)
+    if match is None or match.group(1).split()[0] != "who":
+        return False
+    after = _WORD.findall(text[match.end() : match.end() + 40])[:3]
+    if not after or after[0] in ("did", "does", "do"):
+        return False
+    if after[0] in ("will", "would", "could", "can", "should", "might", "may", "must"):
+        after = after[1:]  # "who will replace him", "who will be named"
+    if after and after[0] in _AUXILIARIES:
+        return len(after) > 1 and bool(_PARTICIPLE.match(after[1]))
+    return bool(after)
+
+
 def asks_when(question: str) -> list[str | None]:
     """For each thing asked (as asked_parts), whether it asks when, and how precisely: "year"
     or "month" ("In which year ...?"), "any" ("When ...?"), "span" ("How long ...?"), or None.

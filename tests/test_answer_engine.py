@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from assistant.answer_types import asked_parts, asks_when, expected_labels, question_cues
+from assistant.answer_types import (
+    asked_parts,
+    asks_doer,
+    asks_when,
+    expected_labels,
+    question_cues,
+)
 from assistant.evidence import (
     Candidate,
     Evidence,
@@ -118,6 +124,47 @@ def test_votes_pool_mentions_of_one_thing() -> None:
     picks = vote(_evidence(art, ents, [0.9, 0.8, 0.3]), {"PERSON": 1.0})
     assert picks[0].text == "Pope Benedict XVI"
     assert picks[0].share == pytest.approx((0.9 + 0.8) / 2.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "doer"),
+    [
+        ("Who won the cup final?", True),
+        ("Who was fired from her job on Monday?", True),
+        ("Who is heading to the summit with a peace plan?", True),
+        ("The club lost its coach. Who will replace him?", True),
+        ("Who did the club hire?", False),
+        ("Who is the mayor of Bayport?", False),
+        ("Who is Maria Ortiz?", False),
+        ("Which team won the cup?", False),
+    ],
+)
+def test_who_asks_for_the_doer_of_a_verb(question: str, doer: bool) -> None:
+    assert asks_doer(question) is doer
+
+
+def test_the_doer_stands_before_the_verb() -> None:
+    # The tagger calls a newspaper a person; word order tells the one who was fired.
+    art, ents = _article(
+        "Maria Ortiz, who coached the club for six seasons in the northern league, was fired "
+        "from her job, she told the newspaper Daily Ledger.",
+        [("Maria Ortiz", "PERSON"), ("Daily Ledger", "PERSON")],
+    )
+    q = analyse("Who was fired from her job?")
+    evidence = _evidence(art, ents, [0.9])
+    assert vote(evidence, {"PERSON": 1.0}, set(q.terms))[0].text == "Daily Ledger"
+    picks = vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)
+    assert picks[0].text == "Maria Ortiz" and picks[0].share > 0.6
+    # "by" puts the doer after the verb: no name is held back.
+    art, ents = _article(
+        "Ben Okafor presented the trophy, and the final was won by Ana Costa.",
+        [("Ben Okafor", "PERSON"), ("Ana Costa", "PERSON")],
+    )
+    q = analyse("Who won the final?")
+    evidence = _evidence(art, ents, [0.9])
+    assert [p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)] == [
+        p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms))
+    ]
 
 
 def test_dates_that_resolve_to_one_day_are_one_answer() -> None:
