@@ -253,6 +253,16 @@ def asks_doer(question: str) -> bool:
     return bool(after)
 
 
+# "When will ...?", "When is the vote going to ...?": the day asked for lies ahead.
+_AHEAD = re.compile(r"\bwhen\s+(?:will|shall|(?:is|are)\b[^?]*?\bgoing\s+to)\b", re.IGNORECASE)
+
+
+def asks_ahead(question: str) -> bool:
+    """Whether the question asks when something will happen ("When will the region be
+    liberated?"): then a day the article reports as past is no answer to it."""
+    return bool(_AHEAD.search(question))
+
+
 def asks_when(question: str) -> list[str | None]:
     """For each thing asked (as asked_parts), whether it asks when, and how precisely: "year"
     or "month" ("In which year ...?"), "any" ("When ...?"), "span" ("How long ...?"), or None.

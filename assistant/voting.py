@@ -182,6 +182,7 @@ def vote(
     when: str | None = None,
     place: str | None = None,
     doer: bool = False,
+    ahead: bool = False,
 ) -> list[Pick]:
     """Candidates of the wanted labels from the best sentences, most votes first.
 
@@ -192,10 +193,13 @@ def vote(
     the kind of place it asks for (places.place_kind): places of other kinds weigh less, and
     a demonym or capital stands for its country. doer: it asks who did something
     (answer_types.asks_doer), so a name after the question's words weighs less when another
-    stands before them.
+    stands before them. ahead: it asks when something will happen (answer_types.asks_ahead),
+    so a day on or before its article's date ("Peskov said on Thursday ... will be
+    liberated soon") is no candidate.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
+    abstained = 0.0
     for ev in ranked[:VOTERS]:
         seen: set[str] = set()
         recency = ev.features.get("newer", 1.0) if prefer_new else 1.0
@@ -235,6 +239,12 @@ def vote(
                     continue
                 if when in _UNIT and not _UNIT[when].search(surface):
                     continue
+                published = ev.article.published
+                if ahead and time and time.resolved and published and time.resolved <= published:
+                    # A day, but a past one: its votes still count in the total, so that a
+                    # name of a minor label left alone does not win the whole vote.
+                    abstained += ev.score * weight
+                    continue
             key = f"date:{time.resolved.isoformat()}" if time and time.resolved else _key(named)
             if not key or key in seen:
                 continue
@@ -258,7 +268,7 @@ def vote(
         if longer:
             target = max(longer, key=lambda k: votes[k])
             votes[target] += votes.pop(short)
-    total = sum(votes.values()) or 1.0
+    total = (sum(votes.values()) + abstained) or 1.0
     picks = []
     for key, v in votes.items():
         pick = best[key]

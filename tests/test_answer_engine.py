@@ -8,6 +8,7 @@ import pytest
 
 from assistant.answer_types import (
     asked_parts,
+    asks_ahead,
     asks_doer,
     asks_when,
     expected_labels,
@@ -165,6 +166,25 @@ def test_the_doer_stands_before_the_verb() -> None:
     assert [p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)] == [
         p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms))
     ]
+
+
+def test_a_day_already_past_is_no_answer_to_when_something_will_happen() -> None:
+    assert asks_ahead("When will the bridge reopen?")
+    assert asks_ahead("When is the council going to vote on the budget?")
+    assert not asks_ahead("When did the bridge reopen?")
+    art, ents = _article(
+        "The mayor said on Monday that the bridge would reopen soon.\n\n"
+        "Engineers inspected the bridge on Friday, Mayor Ana Ruiz said.",
+        [("Monday", "DATE"), ("Friday", "DATE"), ("Ana Ruiz", "PERSON")],
+        published=date(2025, 3, 12),
+    )
+    evidence = _evidence(art, ents, [0.9, 0.4])
+    labels = {"DATE": 0.8, "PERSON": 0.2}
+    # Asked when it did happen, Monday (March 10) answers; asked when it will, no day the
+    # article reports as past does, and the name left over does not win the vote either.
+    assert vote(evidence, labels, when="any")[0].text == "Monday"
+    ahead = vote(evidence, labels, when="any", ahead=True)
+    assert [p.text for p in ahead] == ["Ana Ruiz"] and ahead[0].share < 0.2
 
 
 def test_dates_that_resolve_to_one_day_are_one_answer() -> None:
