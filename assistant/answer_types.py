@@ -253,6 +253,16 @@ def asks_doer(question: str) -> bool:
     return bool(after)
 
 
+def asks_done_to(question: str) -> bool:
+    """Whether "who" asks for whom something was done ("Who did Mike Waltz speak with?",
+    "Whom did the club hire?"): the answer follows the verb in the sentence."""
+    match = _asking(question.casefold())
+    if match is None or match.group(1).split()[0] not in ("who", "whom"):
+        return False
+    after = _WORD.findall(question.casefold()[match.end() : match.end() + 20])[:1]
+    return match.group(1).split()[0] == "whom" or after in (["did"], ["does"], ["do"])
+
+
 # "When will ...?", "When is the vote going to ...?": the day asked for lies ahead.
 _AHEAD = re.compile(r"\bwhen\s+(?:will|shall|(?:is|are)\b[^?]*?\bgoing\s+to)\b", re.IGNORECASE)
 

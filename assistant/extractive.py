@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant import briefs
-from assistant.answer_types import NONE, asks_ahead, asks_doer, asks_when
+from assistant.answer_types import NONE, asks_ahead, asks_doer, asks_done_to, asks_when
 from assistant.answering import Context
 from assistant.compose import Plan, choose_quotes, compose, related
 from assistant.evidence import Evidence
@@ -180,6 +180,7 @@ def candidates(
         when=whens[n] if n < len(whens) else None,
         place=place_kind(q.text) if n == 0 else None,
         doer=n == 0 and asks_doer(q.text),
+        done_to=n == 0 and asks_done_to(q.text),
         ahead=n == 0 and asks_ahead(q.text),
     )
 

@@ -174,6 +174,21 @@ def _after_the_doer(
     return {n for n, label in after if label in before}
 
 
+def _before_the_words(starts: list[int], at: list[int], entities: list[Entity]) -> set[int]:
+    """Which of a sentence's entities stand before all of the question's words: for "Who did
+    Mike Waltz speak with?", "Karoline Leavitt told Fox News that Mike Waltz spoke ..." names
+    the one who said so, not the one spoken with."""
+    if not at:
+        return set()
+    first = min(at)
+    return {
+        n
+        for n, ent in enumerate(entities)
+        if (inside := [i for i, pos in enumerate(starts) if ent.start <= pos < ent.end])
+        and max(inside) < first
+    }
+
+
 def vote(
     ranked: list[Evidence],
     labels: dict[str, float],
@@ -182,6 +197,7 @@ def vote(
     when: str | None = None,
     place: str | None = None,
     doer: bool = False,
+    done_to: bool = False,
     ahead: bool = False,
 ) -> list[Pick]:
     """Candidates of the wanted labels from the best sentences, most votes first.
@@ -193,7 +209,9 @@ def vote(
     the kind of place it asks for (places.place_kind): places of other kinds weigh less, and
     a demonym or capital stands for its country. doer: it asks who did something
     (answer_types.asks_doer), so a name after the question's words weighs less when another
-    stands before them. ahead: it asks when something will happen (answer_types.asks_ahead),
+    stands before them; done_to: it asks for whom something was done
+    (answer_types.asks_done_to), so a name before the question's words weighs less, the rest
+    of its votes counting in the total: it may still be the answer, but never clearly. ahead: it asks when something will happen (answer_types.asks_ahead),
     so a day on or before its article's date ("Peskov said on Thursday ... will be
     liberated soon") is no candidate.
     """
@@ -211,6 +229,8 @@ def vote(
         wanted = [e for e in ev.entities if labels.get(e.label, 0.0) > 0]
         behind = _after_the_doer(ev, starts, at, wanted) if doer else set()
         later = {id(wanted[n]) for n in behind}
+        ahead_of = _before_the_words(starts, at, wanted) if done_to else set()
+        earlier = {id(wanted[n]) for n in ahead_of}
         for ent in ev.entities:
             surface = ev.article.text[ent.start : ent.end]
             label, named, factor = ent.label, quoted(ev.article.text, ent, ev.span[0]), 1.0
@@ -224,6 +244,10 @@ def vote(
             if terms:
                 weight *= _closeness(starts, at, ent)
             if id(ent) in later:
+                weight *= AFTER_THE_DOER
+            held_back = 0.0
+            if id(ent) in earlier:
+                held_back = weight * (1 - AFTER_THE_DOER)
                 weight *= AFTER_THE_DOER
             time = None
             if ent.label in _DATE_LABELS and when == "span":
@@ -250,6 +274,7 @@ def vote(
                 continue
             seen.add(key)
             votes[key] = votes.get(key, 0.0) + ev.score * weight
+            abstained += ev.score * held_back
             if key not in best:
                 title = ""
                 if ent.label == "PERSON":

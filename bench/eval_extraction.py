@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.answer_types import NONE, asks_doer, asks_when, expected_labels
+from assistant.answer_types import NONE, asks_doer, asks_done_to, asks_when, expected_labels
 from assistant.evaluation import contains
 from assistant.evidence import Evidence, _sentence_entities, one_label_each, stems_of
 from assistant.places import countries_named, place_kind
@@ -70,6 +70,7 @@ def score(rows: list[dict], places: bool = True) -> Counter[str]:
             when=asks_when(question)[0],
             place=place_kind(question) if places else None,
             doer=asks_doer(question),
+            done_to=asks_done_to(question),
         )
         right = [contains(p.shown, row["answer"]) for p in picks]
         asked = max(labels, key=labels.get)

@@ -10,6 +10,7 @@ from assistant.answer_types import (
     asked_parts,
     asks_ahead,
     asks_doer,
+    asks_done_to,
     asks_when,
     expected_labels,
     question_cues,
@@ -166,6 +167,26 @@ def test_the_doer_stands_before_the_verb() -> None:
     assert [p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)] == [
         p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms))
     ]
+
+
+def test_a_name_before_the_doer_is_not_whom_it_was_done_to() -> None:
+    assert asks_done_to("Who did the minister meet in Paris?")
+    assert asks_done_to("Whom did the club hire?")
+    assert not asks_done_to("Who met the minister?")
+    art, ents = _article(
+        "Spokeswoman Lena Park told reporters that the minister met his French counterpart.\n\n"
+        "The minister later met Omar Haddad, the new envoy.",
+        [("Lena Park", "PERSON"), ("Omar Haddad", "PERSON")],
+    )
+    q = analyse("Who did the minister meet?")
+    # Only the first sentence votes: the one who said so must not win the vote alone.
+    evidence = _evidence(art, ents, [0.9])
+    assert vote(evidence, {"PERSON": 1.0}, set(q.terms))[0].share == 1.0
+    held = vote(evidence, {"PERSON": 1.0}, set(q.terms), done_to=True)
+    assert held[0].text == "Lena Park" and held[0].share < 0.5
+    # A name after the words is untouched.
+    both = vote(_evidence(art, ents, [0.9, 0.8]), {"PERSON": 1.0}, set(q.terms), done_to=True)
+    assert both[0].text == "Omar Haddad"
 
 
 def test_a_day_already_past_is_no_answer_to_when_something_will_happen() -> None:
