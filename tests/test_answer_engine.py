@@ -145,48 +145,51 @@ def test_who_asks_for_the_doer_of_a_verb(question: str, doer: bool) -> None:
     assert asks_doer(question) is doer
 
 
+def _vote_people(text: str, names: list[str], question: str, scores: list[float], **options):
+    """The PERSON vote of a question over hand-built sentences, one score each."""
+    art, ents = _article(text, [(name, "PERSON") for name in names])
+    terms = set(analyse(question).terms)
+    return vote(_evidence(art, ents, scores), {"PERSON": 1.0}, terms, **options)
+
+
 def test_the_doer_stands_before_the_verb() -> None:
     # The tagger calls a newspaper a person; word order tells the one who was fired.
-    art, ents = _article(
+    fired = (
         "Maria Ortiz, who coached the club for six seasons in the northern league, was fired "
         "from her job, she told the newspaper Daily Ledger.",
-        [("Maria Ortiz", "PERSON"), ("Daily Ledger", "PERSON")],
+        ["Maria Ortiz", "Daily Ledger"],
+        "Who was fired from her job?",
+        [0.9],
     )
-    q = analyse("Who was fired from her job?")
-    evidence = _evidence(art, ents, [0.9])
-    assert vote(evidence, {"PERSON": 1.0}, set(q.terms))[0].text == "Daily Ledger"
-    picks = vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)
+    assert _vote_people(*fired)[0].text == "Daily Ledger"
+    picks = _vote_people(*fired, doer=True)
     assert picks[0].text == "Maria Ortiz" and picks[0].share > 0.6
     # "by" puts the doer after the verb: no name is held back.
-    art, ents = _article(
+    won = (
         "Ben Okafor presented the trophy, and the final was won by Ana Costa.",
-        [("Ben Okafor", "PERSON"), ("Ana Costa", "PERSON")],
+        ["Ben Okafor", "Ana Costa"],
+        "Who won the final?",
+        [0.9],
     )
-    q = analyse("Who won the final?")
-    evidence = _evidence(art, ents, [0.9])
-    assert [p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms), doer=True)] == [
-        p.share for p in vote(evidence, {"PERSON": 1.0}, set(q.terms))
-    ]
+    assert [p.share for p in _vote_people(*won, doer=True)] == [p.share for p in _vote_people(*won)]
 
 
 def test_a_name_before_the_doer_is_not_whom_it_was_done_to() -> None:
     assert asks_done_to("Who did the minister meet in Paris?")
     assert asks_done_to("Whom did the club hire?")
     assert not asks_done_to("Who met the minister?")
-    art, ents = _article(
+    met = (
         "Spokeswoman Lena Park told reporters that the minister met his French counterpart.\n\n"
         "The minister later met Omar Haddad, the new envoy.",
-        [("Lena Park", "PERSON"), ("Omar Haddad", "PERSON")],
+        ["Lena Park", "Omar Haddad"],
+        "Who did the minister meet?",
     )
-    q = analyse("Who did the minister meet?")
     # Only the first sentence votes: the one who said so must not win the vote alone.
-    evidence = _evidence(art, ents, [0.9])
-    assert vote(evidence, {"PERSON": 1.0}, set(q.terms))[0].share == 1.0
-    held = vote(evidence, {"PERSON": 1.0}, set(q.terms), done_to=True)
+    assert _vote_people(*met, [0.9])[0].share == 1.0
+    held = _vote_people(*met, [0.9], done_to=True)
     assert held[0].text == "Lena Park" and held[0].share < 0.5
     # A name after the words is untouched.
-    both = vote(_evidence(art, ents, [0.9, 0.8]), {"PERSON": 1.0}, set(q.terms), done_to=True)
-    assert both[0].text == "Omar Haddad"
+    assert _vote_people(*met, [0.9, 0.8], done_to=True)[0].text == "Omar Haddad"
 
 
 def test_a_day_already_past_is_no_answer_to_when_something_will_happen() -> None:
