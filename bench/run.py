@@ -92,12 +92,20 @@ INDEXING_SECTIONS = frozenset({"indexing", "reindex", "batch"})
 
 
 def run_tier(
-    n: int, seed: int, batch_size: int, sections: list[str], cache: bool | None, reuse: bool
+    n: int,
+    seed: int,
+    batch_size: int,
+    sections: list[str],
+    cache: bool | None,
+    reuse: bool,
+    measured: str = "",
 ) -> Tier:
     """Generate a tier's corpus and run the chosen sections on it.
 
     With reuse, the tier's corpus and index from an earlier run stay, and the figures of the
-    sections not chosen now are taken from that run's figures.json.
+    sections not chosen now are taken from that run's figures.json. measured: when and at
+    which commit this run measures, saved with each section it runs; a kept section keeps
+    the one it was saved with.
     """
     root = WORK / f"tier{n}"
     corpus = root / "articles"
@@ -157,6 +165,8 @@ def run_tier(
         )
     # Tagging entities is real work the embedding cache does not cover (see CachingTagger).
     tagger = CachingTagger() if cached and sections else None
+    # Each section's "DATE UTC at commit SHA", kept in figures.json with its figures.
+    when: dict[str, str] = {}
     try:
         for name, fn in SECTIONS:
             tier.section = name
@@ -168,8 +178,10 @@ def run_tier(
                 with tagger.installed() if cache_tags else contextlib.nullcontext():
                     fn(tier)
                 tier.wall[name] = time.perf_counter() - start
+                when[name] = measured
                 print(f"[{n}] {name}: {tier.wall[name]:.0f} s", flush=True)
             elif name in saved:
+                when[name] = saved[name].get("measured", "")
                 # Figures of an earlier run on the same corpus and index, kept as they were.
                 for f in saved[name]["figures"]:
                     tier.figures.append(Figure(**f))
@@ -195,6 +207,7 @@ def run_tier(
                     name: {
                         "figures": [asdict(f) for f in part["figures"]],
                         "notes": part["notes"],
+                        "measured": when.get(name, measured),
                     }
                     for name, part in tier.by_section.items()
                 },
@@ -262,10 +275,17 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             saved = WORK / f"tier{n}" / "figures.json"
             if saved.is_file():
-                when = datetime.fromtimestamp(saved.stat().st_mtime, UTC)
-                kept = ", ".join(name for name, _ in SECTIONS if name not in sections)
-                info[f"tier {n}: kept from the run of"] = (
-                    f"{when:%Y-%m-%d %H:%M UTC} (sections {kept})"
+                # Each kept section says when it was measured; a figures.json from before
+                # that was saved says only when the file was last written.
+                written = datetime.fromtimestamp(saved.stat().st_mtime, UTC)
+                unknown = f"a run no later than {written:%Y-%m-%d %H:%M} UTC"
+                data = json.loads(saved.read_text(encoding="utf-8"))
+                kept: dict[str, list[str]] = {}
+                for name, _ in SECTIONS:
+                    if name not in sections and name in data:
+                        kept.setdefault(data[name].get("measured") or unknown, []).append(name)
+                info[f"tier {n}: kept from earlier runs"] = "; ".join(
+                    f"{', '.join(names)}: measured {at}" for at, names in kept.items()
                 )
     for k, v in info.items():
         print(f"{k}: {v}")
@@ -276,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         real = run_real(args.real_limit, f"{info['date']} at commit {info['git commit']}")
     elif reuse:
         real = load_saved()
-    tiers = [run_tier(n, args.seed, args.batch_size, sections, cache, reuse) for n in sizes]
+    now = f"{info['date']} at commit {info['git commit']}"
+    tiers = [run_tier(n, args.seed, args.batch_size, sections, cache, reuse, now) for n in sizes]
     walls = ([real] if real_wanted and real else []) + tiers
     info["wall time of this run"] = f"{(time.perf_counter() - start) / 60:.1f} min; " + "; ".join(
         ("real tier" if isinstance(t, RealTier) else f"tier {t.n}")
