@@ -113,9 +113,13 @@ def run_tier(
     start = time.perf_counter()
     articles = generate(n, seed)
     saved: dict[str, Any] = {}
+    earlier = ""
     if reuse and (root / "index").is_dir():
         if saved_path.is_file():
             saved = json.loads(saved_path.read_text(encoding="utf-8"))
+            written = datetime.fromtimestamp(saved_path.stat().st_mtime, UTC)
+            # A section saved before sections said when they were measured.
+            earlier = f"a run no later than {written:%Y-%m-%d %H:%M} UTC"
     else:
         rmtree(root)
         write_articles(corpus, articles)
@@ -181,7 +185,7 @@ def run_tier(
                 when[name] = measured
                 print(f"[{n}] {name}: {tier.wall[name]:.0f} s", flush=True)
             elif name in saved:
-                when[name] = saved[name].get("measured", "")
+                when[name] = saved[name].get("measured") or earlier
                 # Figures of an earlier run on the same corpus and index, kept as they were.
                 for f in saved[name]["figures"]:
                     tier.figures.append(Figure(**f))
