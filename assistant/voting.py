@@ -209,11 +209,12 @@ def vote(
     the kind of place it asks for (places.place_kind): places of other kinds weigh less, and
     a demonym or capital stands for its country. doer: it asks who did something
     (answer_types.asks_doer), so a name after the question's words weighs less when another
-    stands before them; done_to: it asks for whom something was done
+    stands before them. done_to: it asks for whom something was done
     (answer_types.asks_done_to), so a name before the question's words weighs less, the rest
-    of its votes counting in the total: it may still be the answer, but never clearly. ahead: it asks when something will happen (answer_types.asks_ahead),
-    so a day on or before its article's date ("Peskov said on Thursday ... will be
-    liberated soon") is no candidate.
+    of its votes counting in the total: it may still be the answer, but never clearly.
+    ahead: it asks when something will happen (answer_types.asks_ahead), so a day on or
+    before its article's date ("Peskov said on Thursday ... will be liberated soon") is no
+    candidate.
     """
     votes: dict[str, float] = {}
     best: dict[str, Pick] = {}
