@@ -68,7 +68,8 @@ class Answer:
     note: str = ""
     # The dates the question's own time words applied, if any: kind ("range": "in March 2023"
     # narrowed the search; "window": "this week" preferred those days), since, until
-    # (YYYY-MM-DD) and words (the phrase). The chat shows it as a chip that re-asks without it.
+    # (YYYY-MM-DD) and words (the phrase); naming (the year) where a bare year ("in 2022") also
+    # admitted the articles naming it. The chat shows it as a chip that re-asks without it.
     time_window: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
