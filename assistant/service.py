@@ -321,10 +321,15 @@ class Assistant:
             filters.sources,
             exclude,
         )
-        if recent.since <= recent.until and recent != filters:
-            more, _ = self._search(reader, Query(words, vector, k, recent))
+
+        def search_also(more_filters: Filters) -> None:
+            # Another search's chunks, those the first did not find, ranked after its own.
+            more, _ = self._search(reader, Query(words, vector, k, more_filters))
             have = {h.chunk.chunk_id for h in hits}
-            hits += [h for h in more if h.chunk.chunk_id not in have]
+            hits.extend(h for h in more if h.chunk.chunk_id not in have)
+
+        if recent.since <= recent.until and recent != filters:
+            search_also(recent)
         # "in 2022" also admits the articles of any date that name the year: the news of a
         # year is often published after it (see Question.year_named).
         year = (
@@ -334,10 +339,7 @@ class Assistant:
         )
         naming = reader.articles_naming(year) if year else frozenset()
         if naming:
-            around = Filters(None, None, filters.sources, exclude, within=naming)
-            more, _ = self._search(reader, Query(words, vector, k, around))
-            have = {h.chunk.chunk_id for h in hits}
-            hits += [h for h in more if h.chunk.chunk_id not in have]
+            search_also(Filters(None, None, filters.sources, exclude, within=naming))
         t2 = time.perf_counter()
         ranked = self._rank(reader, q, hits, window, fresh, ranking_parts)
         return Context(

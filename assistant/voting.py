@@ -136,6 +136,11 @@ def _time_of(ev: Evidence, entity: Entity, times: list[TimeMention]) -> TimeMent
     return None
 
 
+def _words_of(starts: list[int], entity: Entity) -> list[int]:
+    """The indices of the sentence's words (by their article offsets) inside an entity."""
+    return [i for i, pos in enumerate(starts) if entity.start <= pos < entity.end]
+
+
 def _closeness(starts: list[int], at: list[int], entity: Entity) -> float:
     """How near an entity stands to the question's words in its sentence: 1 beside them.
 
@@ -144,7 +149,7 @@ def _closeness(starts: list[int], at: list[int], entity: Entity) -> float:
     one who saved the penalty is the name next to "saved a penalty"; without a parser,
     distance is the sign.
     """
-    inside = [i for i, pos in enumerate(starts) if entity.start <= pos < entity.end]
+    inside = _words_of(starts, entity)
     if not at or not inside:
         return 0.2
     gap = min(abs(a - b) for a in at for b in inside)
@@ -162,7 +167,7 @@ def _after_the_doer(
     before: set[str] = set()
     after: list[tuple[int, str]] = []
     for n, ent in enumerate(entities):
-        inside = [i for i, pos in enumerate(starts) if ent.start <= pos < ent.end]
+        inside = _words_of(starts, ent)
         if not inside:
             continue
         if max(inside) < first:
@@ -184,8 +189,7 @@ def _before_the_words(starts: list[int], at: list[int], entities: list[Entity]) 
     return {
         n
         for n, ent in enumerate(entities)
-        if (inside := [i for i, pos in enumerate(starts) if ent.start <= pos < ent.end])
-        and max(inside) < first
+        if (inside := _words_of(starts, ent)) and max(inside) < first
     }
 
 

@@ -35,6 +35,20 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 STEMMER_LANGUAGE = "english"
 
 
+def _tokenize(text: str) -> Any:
+    """bm25s tokens of a text, stemmed and split as the index was."""
+    import bm25s
+    import Stemmer
+
+    # A stemmer per call: PyStemmer's objects are not safe to share between threads.
+    return bm25s.tokenize(
+        text,
+        stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE),
+        token_pattern=TOKEN_PATTERN,
+        show_progress=False,
+    )
+
+
 class _TakingTurns:
     """bm25s's memory-mapped corpus seeks, then reads, one shared mmap: threads take turns.
 
@@ -75,16 +89,7 @@ class KeywordIndex:
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The top k rows for the query with a positive score, best first (mask: 1 = allowed)."""
-        import bm25s
-        import Stemmer
-
-        # A stemmer per query: PyStemmer's objects are not safe to share between threads.
-        tokens = bm25s.tokenize(
-            query,
-            stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE),
-            token_pattern=TOKEN_PATTERN,
-            show_progress=False,
-        )
+        tokens = _tokenize(query)
         if not any(t in self.bm25.vocab_dict for t in tokens.vocab):
             # Nothing the index knows ("the the the"): bm25s would log that the query is empty
             # into the user's terminal and score every chunk zero.
@@ -96,16 +101,9 @@ class KeywordIndex:
 
     def rows_with(self, word: str) -> np.ndarray:
         """The rows whose text holds a word (stemmed as indexed), from BM25's own postings."""
-        import bm25s
         import numpy as np
-        import Stemmer
 
-        tokens = bm25s.tokenize(
-            word,
-            stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE),
-            token_pattern=TOKEN_PATTERN,
-            show_progress=False,
-        )
+        tokens = _tokenize(word)
         if len(tokens.vocab) != 1:
             return np.zeros(0, dtype=np.int64)
         term = self.bm25.vocab_dict.get(next(iter(tokens.vocab)))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Answer
-from ui.render import words
+from ui.render import window_kind, words
 
 FILE_NAME = "newsdesk-conversation.md"
 
@@ -39,9 +39,7 @@ def answer_markdown(answer: Answer, as_of: str | None = None) -> str:
     notes = [w["export_asked"].format(as_of=as_of)] if as_of else []
     window = answer.time_window
     if window:
-        key = "export_window"
-        if window.get("kind") == "range":
-            key = "export_year" if window.get("naming") else "export_range"
+        key = f"export_{window_kind(window)}"
         notes.append(w[key].format(**{"words": "?", "naming": "", **window}))
     if notes:
         lines += [f"*{' '.join(notes)}*", ""]

@@ -193,10 +193,16 @@ def time_chip(window: Mapping[str, str] | None) -> str:
     """The label of the chip that shows the dates a question's time words applied."""
     if not window:
         return ""
-    key = "chip_window"
-    if window.get("kind") == "range":
-        key = "chip_year" if window.get("naming") else "chip_range"
+    key = f"chip_{window_kind(window)}"
     return words()[key].format(**{"naming": "", **window, "words": window.get("words") or "?"})
+
+
+def window_kind(window: Mapping[str, str]) -> str:
+    """Which wording an answer's time window takes: "range", "year" (a range that also
+    admits the articles naming its year) or "window"."""
+    if window.get("kind") != "range":
+        return "window"
+    return "year" if window.get("naming") else "range"
 
 
 CSS = """
