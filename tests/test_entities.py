@@ -21,6 +21,38 @@ def test_tagger_finds_people_places_and_dates_with_exact_offsets() -> None:
     assert ("March 12, 2025", "DATE") in spans
 
 
+def test_the_tagger_runs_ner_alone_and_finds_what_the_full_model_finds() -> None:
+    import spacy
+
+    from index.entities import _model_dir
+
+    tagger = EntityTagger()
+    text = (ROOT / "seeds").glob("*")
+    seed = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(text) if p.is_file())
+    (found,) = tagger.tag([seed])
+    assert tagger._load().pipe_names == ["ner"]
+    # The stock pipeline, its shared tok2vec included, as it runs for tagger and parser.
+    full = spacy.load(_model_dir(), exclude=["parser", "tagger", "attribute_ruler", "lemmatizer"])
+    assert "tok2vec" in full.pipe_names
+    expected = [
+        (s + e.start_char, s + e.end_char, e.label_)
+        for s, para in _paragraphs(seed)
+        for e in full(para).ents
+    ]
+    assert len(expected) > 20
+    assert [(e.start, e.end, e.label) for e in found] == expected
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for para in text.split("\n\n"):
+        start = text.find(para, pos) if para else pos
+        if para.strip():
+            out.append((start, para))
+        pos = start + len(para)
+    return out
+
+
 def test_the_tagger_process_tags_as_this_process_does() -> None:
     texts = [
         "Officials met in Paris.\n\nPresident Vladimir Putin visited Kursk on March 12, 2025.",
