@@ -347,6 +347,11 @@ class IndexReader:
         return list(last[1])
 
     def _dense(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
+        passing = self._passing(filters)
+        if passing is not None and not passing.any():
+            # No chunk is dated inside the filters (the recent days of an archive not updated
+            # lately): Chroma's filtered query would cost as much as a real one to find nothing.
+            return []
         # Chroma is queried directly, not through llama-index's vector store: importing
         # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
         bounds = []
@@ -371,6 +376,25 @@ class IndexReader:
                 out.append((info.chunk_id, math.exp(-distance)))
         return out
 
+    def _passing(self, filters: Filters) -> np.ndarray | None:
+        """Which chunk rows pass the filters, by their columns (None: no filter is set)."""
+        if not filters.active:
+            return None
+        keep = np.ones(len(self.chunk_order), dtype=bool)
+        days = self.chunks.published_days
+        if filters.since:
+            keep &= days >= day_number(filters.since)
+        if filters.until:
+            keep &= (days <= day_number(filters.until)) & (days > 0)
+        if filters.sources:
+            keep &= np.isin(self.chunks.sources, [s.casefold() for s in filters.sources])
+        if filters.within is not None:
+            inside = np.zeros(len(self.chunk_order), dtype=bool)
+            for aid in filters.within:
+                inside[self.chunks.rows_of(aid)] = True
+            keep &= inside
+        return keep
+
     def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k chunks BM25 scores highest for the query's words that pass the filters."""
         key = (query, k, filters)
@@ -379,24 +403,10 @@ class IndexReader:
     def _keyword(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         if self.bm25 is None:
             return []
-        mask = None
-        if filters.active:
-            keep = np.ones(len(self.chunk_order), dtype=bool)
-            days = self.chunks.published_days
-            if filters.since:
-                keep &= days >= day_number(filters.since)
-            if filters.until:
-                keep &= (days <= day_number(filters.until)) & (days > 0)
-            if filters.sources:
-                keep &= np.isin(self.chunks.sources, [s.casefold() for s in filters.sources])
-            if filters.within is not None:
-                inside = np.zeros(len(self.chunk_order), dtype=bool)
-                for aid in filters.within:
-                    inside[self.chunks.rows_of(aid)] = True
-                keep &= inside
-            if not keep.any():
-                return []
-            mask = keep.astype(int)
+        passing = self._passing(filters)
+        if passing is not None and not passing.any():
+            return []
+        mask = None if passing is None else passing.astype(int)
         out = []
         for row, score in self.bm25.search(query, k, mask):
             info = self.chunks.get(self.chunk_order[row])

@@ -56,3 +56,33 @@ def test_a_keyword_search_within_articles_finds_only_their_chunks(tmp_path: Path
     inside = reader.keyword("council story item", 50, Filters(within=frozenset({one})))
     assert inside and {reader.chunks[c].article_id for c, _ in inside} == {one}
     assert {c for c, _ in inside} <= {c for c, _ in everywhere}
+
+
+def test_a_dense_search_no_chunk_can_pass_skips_chroma(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):  # dated January 1-3, 2024
+        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
+    index(tmp_path / "idx", [folder])
+    reader = IndexReader(settings_for(tmp_path / "idx"))
+    reader.refresh()
+    queried = []
+    chroma_query = reader.collection.query
+
+    def counted(**kwargs: object) -> object:
+        queried.append(kwargs.get("where"))
+        return chroma_query(**kwargs)
+
+    reader.collection.query = counted
+    # A stored chunk's own vector as the query: the search is the subject, not the encoder.
+    vector = [
+        float(x) for x in reader.collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+    ]
+    window = Filters(date(2024, 1, 2), date(2024, 1, 9))
+    found = reader.dense(vector, 5, window)
+    assert found and all(reader.chunks[c].published >= date(2024, 1, 2) for c, _ in found)
+    assert len(queried) == 1
+    # The recent days of an archive not updated since: nothing is dated there.
+    assert reader.dense(vector, 5, Filters(date(2026, 11, 1), date(2026, 11, 27))) == []
+    assert reader.keyword("council story", 5, Filters(date(2026, 11, 1), None)) == []
+    assert len(queried) == 1
