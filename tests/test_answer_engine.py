@@ -192,6 +192,27 @@ def test_a_name_before_the_doer_is_not_whom_it_was_done_to() -> None:
     assert _vote_people(*met, [0.9, 0.8], done_to=True)[0].text == "Omar Haddad"
 
 
+def test_a_photo_credit_is_no_candidate() -> None:
+    # Scraped pages keep the credit under a photo; its caption may rank among the best.
+    text = (
+        "Singer Ana Costa postponed her tour dates after falling ill. Ben Okafor/Getty Images"
+        "\n\n(Image credit: Lena Park)\n\nThe talks on Ukraine/Russia ended. Photo by Omar Haddad"
+    )
+    names = ["Ana Costa", "Ben Okafor", "Lena Park", "Omar Haddad"]
+    picks = _vote_people(text, names, "Which singer postponed her tour?", [0.9, 0.8, 0.7])
+    assert [p.text for p in picks] == ["Ana Costa"] and picks[0].share == 1.0
+    art, ents = _article(text, [("Ukraine", "GPE")])
+    # Only people and organisations are credited: a place before a slash still counts.
+    assert [p.text for p in vote(_evidence(art, ents, [0.9, 0.8, 0.7]), {"GPE": 1.0})] == [
+        "Ukraine"
+    ]
+    # The tagger may take the agency into the name; a band's slash is no credit.
+    text = "Ana Costa sang. Rebecca Blackwell/AP\n\nThe band AC/DC played after Ana Costa."
+    art, ents = _article(text, [("Rebecca Blackwell/AP", "PERSON"), ("AC/DC", "ORG")])
+    picks = vote(_evidence(art, ents, [0.9, 0.8]), {"PERSON": 0.5, "ORG": 0.5})
+    assert [p.text for p in picks] == ["AC/DC"]
+
+
 def test_a_day_already_past_is_no_answer_to_when_something_will_happen() -> None:
     assert asks_ahead("When will the bridge reopen?")
     assert asks_ahead("When is the council going to vote on the budget?")
