@@ -94,10 +94,22 @@ class KeywordIndex:
             # Nothing the index knows ("the the the"): bm25s would log that the query is empty
             # into the user's terminal and score every chunk zero.
             return []
-        rows, scores = self.bm25.retrieve(
-            tokens, k=min(k, len(self)), show_progress=False, weight_mask=mask
-        )
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        import bm25s
+        import numpy as np
+
+        (query_words,) = bm25s.tokenization.convert_tokenized_to_string_list(tokens)
+        # bm25s scores; the top k are chosen here. bm25s picks them with
+        # np.argpartition(scores, -k), which is pathological on an array that is mostly zeros
+        # (every chunk without the query's words): ~2.5 ms a search over 73,000 chunks,
+        # against ~0.15 ms for the same selection made from the other end.
+        scores = self.bm25.get_scores(query_words, weight_mask=mask)
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        # Best first; equal scores (a caption repeated in two chunks) in row order.
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
     def rows_with(self, word: str) -> np.ndarray:
         """The rows whose text holds a word (stemmed as indexed), from BM25's own postings."""

@@ -134,3 +134,41 @@ def test_a_query_of_words_the_index_lacks_finds_nothing_and_logs_nothing(
     assert view.keyword("of and", 10, Filters(None, None, ("x",))) == []
     assert not [r for r in caplog.records if r.name.startswith("bm25s")]
     assert view.keyword("council vote", 10, Filters()), "a real query still hits"
+
+
+def test_the_top_k_are_bm25s_own_best_first_and_ties_in_row_order(
+    indexed: tuple[NewsdeskSettings, Path],
+) -> None:
+    import numpy as np
+
+    settings, _ = indexed
+    view = IndexReader(settings)
+    view.refresh()
+    index = view.bm25
+    assert index is not None
+    one = np.zeros(len(index), dtype=int)
+    one[: len(index) // 4] = 1  # mostly masked out: the case bm25s's selection was slow on
+    for q in [*QUERIES, "council story item"]:
+        for mask in (None, one):
+            got = index.search(q, 5, mask)
+            rows, scores = index.bm25.retrieve(
+                keyword._tokenize(q), k=5, show_progress=False, weight_mask=mask
+            )
+            expected = [
+                (int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0
+            ]
+            assert sorted(s for _, s in got) == sorted(s for _, s in expected)
+            assert got == sorted(got, key=lambda hit: (-hit[1], hit[0]))
+            assert mask is None or all(mask[r] for r, _ in got)
+
+
+def test_chunks_that_score_alike_come_in_row_order() -> None:
+    # A caption repeated in two chunks scores the same in both.
+    texts = ["Harbor budget vote.", "A caption on the harbor.", "Harbor budget vote."] * 3
+    rows = [{"chunk_id": f"c{i}", "text": t, "title": ""} for i, t in enumerate(texts)]
+    retriever = keyword.build(rows)
+    assert retriever is not None
+    index = keyword.KeywordIndex(retriever.bm25, retriever.corpus)
+    got = index.search("harbor budget vote", 4)
+    assert [r for r, _ in got] == [0, 2, 3, 5]
+    assert len({s for _, s in got}) == 1
