@@ -91,6 +91,12 @@ SECTIONS: list[tuple[str, Section]] = [
 INDEXING_SECTIONS = frozenset({"indexing", "reindex", "batch"})
 
 
+def undated(saved_path: Path) -> str:
+    """When a section saved before sections said so was measured: its figures.json's write."""
+    written = datetime.fromtimestamp(saved_path.stat().st_mtime, UTC)
+    return f"a run no later than {written:%Y-%m-%d %H:%M} UTC"
+
+
 def run_tier(
     n: int,
     seed: int,
@@ -117,9 +123,7 @@ def run_tier(
     if reuse and (root / "index").is_dir():
         if saved_path.is_file():
             saved = json.loads(saved_path.read_text(encoding="utf-8"))
-            written = datetime.fromtimestamp(saved_path.stat().st_mtime, UTC)
-            # A section saved before sections said when they were measured.
-            earlier = f"a run no later than {written:%Y-%m-%d %H:%M} UTC"
+            earlier = undated(saved_path)
     else:
         rmtree(root)
         write_articles(corpus, articles)
@@ -279,10 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             saved = WORK / f"tier{n}" / "figures.json"
             if saved.is_file():
-                # Each kept section says when it was measured; a figures.json from before
-                # that was saved says only when the file was last written.
-                written = datetime.fromtimestamp(saved.stat().st_mtime, UTC)
-                unknown = f"a run no later than {written:%Y-%m-%d %H:%M} UTC"
+                # Each kept section says when it was measured (see undated for older saves).
+                unknown = undated(saved)
                 data = json.loads(saved.read_text(encoding="utf-8"))
                 kept: dict[str, list[str]] = {}
                 for name, _ in SECTIONS:
