@@ -8,22 +8,19 @@ It ends at end of input. VectorProcess is the parent's side.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import json
-import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from index.layout import Pointer
 from index.settings import IndexSettings
+from index.worker_process import WorkerProcess
 
 Opened = tuple[Any, int]
 
 
-class VectorProcess:
+class VectorProcess(WorkerProcess):
     """The live collection opened in a child process: query() as Chroma's, for one load.
 
     Importing chromadb and opening a 10k-article store is ~1.5 s of Python. On a thread
@@ -36,41 +33,19 @@ class VectorProcess:
 
     def __init__(self, settings: IndexSettings) -> None:
         fields = set(IndexSettings.model_fields)
-        self._lock = threading.Lock()
-        self._child: subprocess.Popen[str] | None = None
+        super().__init__("index.vector_worker", settings.model_dump_json(include=fields))
         self._fallback: Any = None
         self._reopen: Callable[[], Opened] | None = None
-        with contextlib.suppress(OSError):
-            self._child = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "index.vector_worker",
-                    settings.model_dump_json(include=fields),
-                ],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                encoding="utf-8",
-            )
-        atexit.register(self.close)
 
     def open(self, pointer: Pointer, in_process: Callable[[], Opened]) -> Opened:
         """(collection, vector count) of the live build: this process's handle on the child
         when the child opened that build, else what in_process() opens here."""
         self._reopen = in_process
-        child = self._child
-        try:
-            if child is None or child.stdout is None:
-                raise ValueError("no child")
-            hello = json.loads(child.stdout.readline() or "{}")
-            if not hello.get("ready") or hello.get("collection") != pointer.collection:
-                raise ValueError("the child did not open the live build")
-            return self, int(hello["count"])
-        except (OSError, ValueError, KeyError, TypeError):
+        hello = self.hello()
+        if hello is None or hello.get("collection") != pointer.collection:
             self.close()
             return in_process()
+        return self, int(hello["count"])
 
     def query(
         self,
@@ -80,47 +55,19 @@ class VectorProcess:
         include: list[str] | None = None,
     ) -> dict[str, list[list[Any]]]:
         """Chroma's Collection.query for one vector: ids and distances."""
-        with self._lock:
-            found = self._ask(query_embeddings[0], n_results, where)
-        if found is None:
-            if self._fallback is None:
-                assert self._reopen is not None, "query() before open()"
-                self._fallback = self._reopen()[0]
-            return self._fallback.query(
-                query_embeddings=query_embeddings,
-                n_results=n_results,
-                where=where,
-                include=include or ["distances"],
-            )
-        return {"ids": [found["ids"]], "distances": [found["distances"]]}
-
-    def _ask(self, vector: list[float], n: int, where: dict[str, Any] | None) -> Any:
-        child = self._child
-        if child is None or child.stdin is None or child.stdout is None:
-            return None
-        try:
-            child.stdin.write(json.dumps({"vector": list(vector), "n": n, "where": where}) + "\n")
-            child.stdin.flush()
-            found = json.loads(child.stdout.readline() or "{}")
-            if "ids" not in found:
-                raise ValueError(found.get("error", "the vector process ended"))
-            return found
-        except (OSError, ValueError):
-            self.close()
-            return None
-
-    @property
-    def running(self) -> bool:
-        """Whether the child still serves (False once given up)."""
-        return self._child is not None
-
-    def close(self) -> None:
-        """End the child (it also ends by itself when this process closes its input)."""
-        child, self._child = self._child, None
-        if child is not None:
-            with contextlib.suppress(OSError):
-                child.kill()
-            child.wait()
+        asked = {"vector": list(query_embeddings[0]), "n": n_results, "where": where}
+        found = self.request(asked)
+        if found is not None:
+            return {"ids": [found["ids"]], "distances": [found["distances"]]}
+        if self._fallback is None:
+            assert self._reopen is not None, "query() before open()"
+            self._fallback = self._reopen()[0]
+        return self._fallback.query(
+            query_embeddings=query_embeddings,
+            n_results=n_results,
+            where=where,
+            include=include or ["distances"],
+        )
 
 
 def main() -> None:
