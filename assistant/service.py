@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import unicodedata
@@ -143,23 +142,17 @@ class Assistant:
         self.reader.load_tagger()
 
     def preload(self) -> None:
-        """Get a fresh process's first question (`newsdesk ask`) going on both cores: spaCy
-        (~1.6 s of Python, to tag the question's best sentences past the heads) and Chroma
-        (~1.5 s to import and open) load in child processes while this one loads the query
-        encoder and then reads the index, instead of one after the other."""
+        """Start loading the entity tagger in a child process, for a fresh process's first
+        question (`newsdesk ask`): spaCy (~1.6 s of Python) then loads on the second core
+        while this one opens the index, instead of after it, when the question's best
+        sentences past the heads are tagged."""
         from index import query_model_ready
 
         # Only where queries embed with an ONNX copy already made: otherwise the question
-        # imports torch (or makes the copy, ~20 s, on both cores), and more processes
-        # loading at the same time only slow it down.
+        # imports torch (or makes the copy, ~20 s, on both cores), and a second process
+        # loading at the same time only slows it down.
         if query_model_ready(self.settings):
             self.reader.tag_in_child()
-            self.reader.vectors_in_child()
-            # Before the index's read, which waits for Chroma's child at its end: the
-            # encoder's ~0.4 s then fills that wait. A failure here is the question's to meet
-            # and report.
-            with contextlib.suppress(Exception):
-                self.embedder.embed_query("warm up")
 
     def _refresh(self) -> None:
         try:

@@ -7,13 +7,14 @@ different model cannot slip in under the same name. Only the ner component runs.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from index.worker_process import WorkerProcess
 
 # Bumped when the tagger or its use changes, so stored entities are redone on the next run.
 TAGGER_VERSION = "en_core_web_sm-3.8.0/1"
@@ -109,7 +110,7 @@ class EntityTagger:
         return out
 
 
-class TaggerProcess(WorkerProcess):
+class TaggerProcess:
     """The tagger in a child process (index.tag_worker), same tag() as EntityTagger.
 
     Loading spaCy is ~1.6 s of Python, and a fresh `newsdesk ask` spends as long importing
@@ -119,14 +120,61 @@ class TaggerProcess(WorkerProcess):
     """
 
     def __init__(self) -> None:
-        super().__init__("index.tag_worker")
+        import subprocess
+        import sys
+
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[str] | None = None
+        # A child that cannot start (no fork, no executable) leaves tagging to this process.
+        with contextlib.suppress(OSError):
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "index.tag_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
+        self._ready = False
+        # Not left loading for a second after a question that needed no tagging.
+        atexit.register(self.close)
+
+    def _ask(self, texts: list[str]) -> list[list[Entity]] | None:
+        child = self._child
+        if child is None or child.stdin is None or child.stdout is None:
+            return None
+        try:
+            if not self._ready:
+                hello = json.loads(child.stdout.readline() or "{}")
+                if not hello.get("ready"):
+                    raise ValueError(hello.get("error", "the tagger process ended"))
+                self._ready = True
+            child.stdin.write(json.dumps(texts) + "\n")
+            child.stdin.flush()
+            found = json.loads(child.stdout.readline())
+            return [[Entity(s, e, label) for s, e, label in ents] for ents in found]
+        except (OSError, ValueError):
+            self.close()
+            return None
 
     def tag(self, texts: list[str]) -> list[list[Entity]]:
         """Entities of each text, offsets into that text."""
-        found = self.request(texts)
-        if found is None:
-            return shared_tagger().tag(texts)
-        return [[Entity(s, e, label) for s, e, label in ents] for ents in found]
+        with self._lock:
+            found = self._ask(texts)
+        return found if found is not None else shared_tagger().tag(texts)
+
+    @property
+    def running(self) -> bool:
+        """Whether the child still tags (False once given up)."""
+        return self._child is not None
+
+    def close(self) -> None:
+        """End the child (it also ends by itself when this process closes its input)."""
+        child, self._child = self._child, None
+        if child is not None:
+            with contextlib.suppress(OSError):
+                child.kill()
+            child.wait()
 
 
 _shared: EntityTagger | None = None

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from index.entities import TaggerProcess
     from index.keyword import KeywordIndex
-    from index.vector_worker import VectorProcess
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,6 @@ class IndexReader:
         self.dense_chunks = 0
         self.doc_freq: dict[str, int] = {}
         self._tagger: TaggerProcess | None = None
-        # Opening the next load's vectors in a child process (vectors_in_child), once.
-        self._vector_process: VectorProcess | None = None
         # The last search of each kind, by its arguments (see _same_search).
         self._last_search: dict[str, tuple[tuple[object, ...], list[tuple[str, float]]]] = {}
 
@@ -141,11 +138,9 @@ class IndexReader:
 
         db = open_live_store(self.settings.index_dir, pointer, pragma=None)
         path = db.path
-        # Chroma's client takes ~0.9 s to import and open and its first count ~0.3 s: it opens
-        # beside the store's read instead of after it, in a child process where one was
-        # started for this load (vectors_in_child), else on a thread.
-        process, self._vector_process = self._vector_process, None
-        vectors = None if process else _Background(lambda: self._open_vectors(pointer))
+        # Chroma's client takes ~0.9 s to import and open and its first count ~0.3 s, most of
+        # it outside the GIL: it opens beside the store's read instead of after it.
+        vectors = _Background(lambda: self._open_vectors(pointer))
         try:
             # One read transaction for the life of this load: articles read later, on demand,
             # come from the same committed state as the chunks, even if an indexer commits.
@@ -155,22 +150,13 @@ class IndexReader:
         except sqlite3.DatabaseError as exc:
             db.close()
             with contextlib.suppress(Exception):
-                if vectors:
-                    vectors.result()  # not left opening beside the error
-            if process:
-                process.close()
+                vectors.result()  # not left opening beside the error
             raise damaged_store(path, exc) from exc
         try:
             bm25 = keyword.load_or_build(path.parent, revision, chunks.ids, db.chunk_rows)
-            if vectors:
-                collection, count = vectors.result()
-            else:
-                assert process is not None
-                collection, count = process.open(pointer, lambda: self._open_vectors(pointer))
+            collection, count = vectors.result()
         except BaseException:
             db.close()
-            if process:
-                process.close()
             raise
         # Chunks whose vectors are gone are found by keywords only; the CLI warns about them.
         dense = chunks.dense_count
@@ -276,14 +262,6 @@ class IndexReader:
         from index.entities import TaggerProcess
 
         self._tagger = TaggerProcess()
-
-    def vectors_in_child(self) -> None:
-        """Start opening the index's vectors in a child process, which the next load then
-        queries: for a fresh process's first question, where the index's read and the import of
-        Chroma then run on two cores instead of taking turns on one."""
-        from index.vector_worker import VectorProcess
-
-        self._vector_process = VectorProcess(self.settings)
 
     def _tag(self, texts: list[str]) -> list[list[Entity]]:
         if self._tagger is not None:
