@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from index import keyword
 from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
-from index.chunking import fit_and_chunk, tiktoken_counter, wordpiece_counter
+from index.chunking import TokenCounter, fit_and_chunk, tiktoken_counter, wordpiece_counter
 from index.embedding import TextEncoder, model_dir
 from index.encoders import index_encoder, live_backend, prepare_query_model
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
@@ -85,7 +85,9 @@ class Indexer:
         self.loaders = loader_table()
         # Fetches feeds and pages; each run gets a fresh one (robots.txt read once per site).
         self.fetcher = Fetcher(settings)
-        self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
+        # Made on first use: loading the tokenizers (~0.4 s, most of it tiktoken's encoding)
+        # was a fifth of an unchanged re-index, which chunks nothing.
+        self._counters: list[TokenCounter] | None = None
         # [CLS] and [SEP] take two places of the model's window.
         self._budgets = [settings.chunk_tokens, settings.embed_window - 2]
 
@@ -101,6 +103,8 @@ class Indexer:
     def chunk(self, article: Article) -> list[Chunk]:
         """The article's chunks of whole sentences (long sentences are split in place first);
         the head's chunks (settings.head_chunks) fit the model's window and get vectors."""
+        if self._counters is None:
+            self._counters = [tiktoken_counter(), wordpiece_counter(str(model_dir()))]
         return fit_and_chunk(article, self._counters, self._budgets, self.settings.head_chunks)
 
     def prepare_file(
@@ -239,7 +243,8 @@ class Indexer:
         shown.start_reading(files)
         known_files = {} if fresh else db.file_hashes()
         by_path = {} if fresh else db.articles_by_path()
-        keys = {file_key(path) for path in files}
+        key_of = {path: file_key(path) for path in files}
+        keys = set(key_of.values())
         abs_roots = [r.absolute() for r in roots]
         # Files indexed before that are gone (deleted, or renamed within a folder indexed now):
         # their articles leave this run, so a renamed file's article is not taken for a copy.
@@ -270,7 +275,7 @@ class Indexer:
                 key, digest = path, hashlib.sha256(page.body).hexdigest()
             else:
                 shown.next_file(path)
-                key = file_key(path)
+                key = key_of[path]
                 try:
                     # In steps, not the whole file at once: a dump may be larger than memory.
                     with path.open("rb") as fh:
