@@ -17,6 +17,7 @@ from index.encoders import index_encoder, live_backend, prepare_query_model
 from index.entities import TAGGER_VERSION, Entity, shared_tagger
 from index.errors import StoreError
 from index.fetch import Fetcher, FetchError, Page, fetching, is_url
+from index.head_tagging import HeadTagging
 from index.health import BACKEND_KEY, MODEL_STAMP
 from index.housekeeping import (
     check_free_space,
@@ -81,6 +82,9 @@ class Indexer:
         self._given = embedder
         # The backend of the run under way (None between runs).
         self._backend: EmbedBackend | None = None
+        # The run's articles' heads, tagged as they are read (None between runs, or when
+        # settings.tag_at_index is off).
+        self._tagging: HeadTagging | None = None
         # Loaders by file suffix, built-in and from installed packages (newsdesk.loaders).
         self.loaders = loader_table()
         # Fetches feeds and pages; each run gets a fresh one (robots.txt read once per site).
@@ -182,6 +186,7 @@ class Indexer:
             pointer = new_pointer(self.settings.collection_prefix) if fresh else live
             assert pointer is not None
             db = ArticleDB(store_path(index_dir, pointer.build))
+            self._tagging = HeadTagging() if self.settings.tag_at_index else None
             try:
                 collection = writable_collection(client, pointer.collection, self.settings)
                 self._update(db, collection, roots, fresh, report, progress, on_progress)
@@ -214,6 +219,9 @@ class Indexer:
                     report.repaired.append("keyword index rebuilt")
             finally:
                 db.close()
+                if self._tagging is not None:
+                    self._tagging.close()
+                    self._tagging = None
             if fresh:
                 write_pointer(index_dir, pointer)
                 if live is not None:
@@ -322,6 +330,8 @@ class Indexer:
                 else:
                     report.added += 1
                 pending.append((article, chunks, locator))
+                if self._tagging is not None:
+                    self._tagging.add([(article, head_end(chunks))])
             for aid, loc, _h in old:
                 if aid not in new_ids and aid not in remove:
                     if page is not None:
@@ -368,8 +378,9 @@ class Indexer:
         # commit leaves only vectors no row vouches for: readers ignore them, the next run
         # adopts or deletes them.
         tagged = None
-        if self.settings.tag_at_index:
-            tagged = self._tag([(a, head_end(cs)) for a, cs, _ in pending], report)
+        if self._tagging is not None:
+            tagged, waited = self._tagging.result()
+            report.tag_seconds += waited
         db.replace_articles(remove, pending, file_hashes, {}, tagged, TAGGER_VERSION)
         keep = db.chunk_ids()
         delete_ids(collection, [cid for cid in stale if cid not in keep])

@@ -1,0 +1,99 @@
+"""An indexing run's heads are tagged in a child process while the run goes on: the same
+entities as tagging them here, and tagged here whenever the child cannot."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, index, open_live_db
+
+from index import head_tagging
+from index.articles import Article, RawArticle
+from index.entities import shared_tagger
+from index.head_tagging import START_AT, HeadTagging
+from index.prepare import prepare
+
+PARAGRAPHS = [
+    p
+    for p in (ROOT / "seeds" / "000_f6cdbc7b12bc632a.txt").read_text().split("\n\n")
+    if len(p.split()) > 12
+]
+
+
+def article_text(i: int) -> str:
+    """A short article of real news sentences, a different one for each i."""
+    first, second = PARAGRAPHS[i % len(PARAGRAPHS)], PARAGRAPHS[(i * 7 + 3) % len(PARAGRAPHS)]
+    return f"Report {i} from Moscow\n\nThis is report number {i}. {first}\n\n{second}\n"
+
+
+def articles(n: int) -> list[tuple[Article, int]]:
+    """n prepared articles, each with the end of the part of it to tag."""
+    out = []
+    for i in range(n):
+        art = prepare(RawArticle(text=article_text(i), path=f"report{i}.txt"))
+        out.append((art, len(art.text) * 2 // 3))
+    return out
+
+
+def tagged_here(items: list[tuple[Article, int]]) -> dict[str, list]:
+    """What tagging the same heads in this process gives."""
+    found = shared_tagger().tag([a.text[:end] for a, end in items])
+    return {a.article_id: ents for (a, _), ents in zip(items, found, strict=True)}
+
+
+@pytest.fixture
+def no_tagger_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a fresh `newsdesk index`, whose process has not loaded spaCy yet."""
+    monkeypatch.setattr(head_tagging, "tagger_loaded", lambda: False)
+
+
+@pytest.mark.usefixtures("no_tagger_here")
+def test_a_bulk_run_tags_in_a_child_what_this_process_would() -> None:
+    items = articles(START_AT + 10)
+    tagging = HeadTagging()
+    tagging.add(items[:30])
+    assert tagging._pool is None  # too few yet to be worth a child
+    tagging.add(items[30:])
+    assert tagging._pool is not None
+    found, _waited = tagging.result()
+    assert found == tagged_here(items)
+    assert any(e.label == "PERSON" for ents in found.values() for e in ents)
+
+
+@pytest.mark.usefixtures("no_tagger_here")
+def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
+    items = articles(START_AT * 2)
+    tagging = HeadTagging()
+    tagging.add(items)
+    assert tagging._pool is not None
+    for process in list(tagging._pool._processes.values()):
+        process.kill()
+    found, _waited = tagging.result()
+    assert found == tagged_here(items)
+
+
+def test_a_small_run_or_a_loaded_tagger_tags_here() -> None:
+    shared_tagger().tag(["warm up"])  # this process has the model loaded: no child
+    tagging = HeadTagging()
+    items = articles(START_AT + 5)
+    tagging.add(items)
+    assert tagging._pool is None
+    assert tagging.result()[0] == tagged_here(items)
+
+
+@pytest.mark.usefixtures("no_tagger_here")
+def test_an_indexing_run_stores_the_childs_entities(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(START_AT + 6):
+        (folder / f"report{i}.txt").write_text(article_text(i))
+    report = index(tmp_path / "idx", [folder])
+    assert report.added == START_AT + 6
+    with closing(open_live_db(tmp_path / "idx")) as db:
+        stored = {a.article_id: (a, db.entities(a.article_id)) for a in db.all_articles()}
+        ends = db.head_ends(list(stored))
+    assert all(ents is not None for _, ents in stored.values())
+    expected = tagged_here([(a, ends[aid]) for aid, (a, _) in stored.items()])
+    assert {aid: ents for aid, (_, ents) in stored.items()} == expected
