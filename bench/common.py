@@ -300,8 +300,16 @@ class CachingTagger:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """The process's shared tagger answers through this cache while the context is open."""
-        with replaced(self.tagger, "tag", self.tag):
+        """The process's shared tagger answers through this cache while the context is open.
+
+        Heads are then tagged in this process even in bulk (index/head_tagging.py): a child
+        process would tag them for real, past the cache."""
+        from index import head_tagging
+
+        with (
+            replaced(self.tagger, "tag", self.tag),
+            replaced(head_tagging, "START_AT", sys.maxsize),
+        ):
             yield
 
     def save(self) -> None:

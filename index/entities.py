@@ -180,11 +180,6 @@ class TaggerProcess:
 _shared: EntityTagger | None = None
 
 
-def tagger_loaded() -> bool:
-    """Whether this process has spaCy's model loaded already (shared_tagger)."""
-    return _shared is not None and _shared._nlp is not None
-
-
 def shared_tagger() -> EntityTagger:
     """One tagger per process (the model takes ~0.5 s to load)."""
     global _shared

@@ -12,14 +12,16 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
-from index.entities import Entity, shared_tagger, tagger_loaded
+from index.entities import Entity, shared_tagger
 
 if TYPE_CHECKING:
     from index.articles import Article
 
 # Articles per request to the child, and how many a run must have to tag before a child is
-# worth its start (~2 s of one core to load spaCy there): a run of a few articles (a watched
-# file saved, an upload) tags them here, in a tagger a long-lived process keeps loaded.
+# worth its start (~2 s of one core to load spaCy there, which at 64 heads tagging takes about
+# as long): a run of a few articles (a watched file saved, an upload) tags them here, in the
+# tagger a long-lived process keeps loaded. Past that a child gains even where this process
+# has spaCy loaded already, since it tags beside the reading and the embedding.
 BATCH = 64
 START_AT = BATCH
 
@@ -32,8 +34,8 @@ def tag_texts(texts: list[str]) -> list[list[tuple[int, int, str]]]:
 class HeadTagging:
     """Entities of each article's head (text[:end]), tagged as articles are added.
 
-    A child process tags once START_AT articles wait and this process has no tagger loaded;
-    otherwise, and for whatever the child fails to tag, they are tagged here in result().
+    A child process tags once START_AT articles wait; until then, and for whatever the child
+    fails to tag, they are tagged here in result().
     """
 
     def __init__(self) -> None:
@@ -53,9 +55,6 @@ class HeadTagging:
                 del self._waiting[:BATCH]
 
     def _start(self) -> None:
-        if tagger_loaded():
-            self._refused = True  # tagging here is quicker than loading spaCy again
-            return
         try:
             # spawn, not fork: this process may hold ONNX runtime's and Chroma's threads.
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))

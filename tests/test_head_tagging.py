@@ -6,10 +6,8 @@ from __future__ import annotations
 from contextlib import closing
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, index, open_live_db
 
-from index import head_tagging
 from index.articles import Article, RawArticle
 from index.entities import shared_tagger
 from index.head_tagging import START_AT, HeadTagging
@@ -43,13 +41,6 @@ def tagged_here(items: list[tuple[Article, int]]) -> dict[str, list]:
     return {a.article_id: ents for (a, _), ents in zip(items, found, strict=True)}
 
 
-@pytest.fixture
-def no_tagger_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in a fresh `newsdesk index`, whose process has not loaded spaCy yet."""
-    monkeypatch.setattr(head_tagging, "tagger_loaded", lambda: False)
-
-
-@pytest.mark.usefixtures("no_tagger_here")
 def test_a_bulk_run_tags_in_a_child_what_this_process_would() -> None:
     items = articles(START_AT + 10)
     tagging = HeadTagging()
@@ -62,7 +53,6 @@ def test_a_bulk_run_tags_in_a_child_what_this_process_would() -> None:
     assert any(e.label == "PERSON" for ents in found.values() for e in ents)
 
 
-@pytest.mark.usefixtures("no_tagger_here")
 def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
     items = articles(START_AT * 2)
     tagging = HeadTagging()
@@ -74,16 +64,14 @@ def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
     assert found == tagged_here(items)
 
 
-def test_a_small_run_or_a_loaded_tagger_tags_here() -> None:
-    shared_tagger().tag(["warm up"])  # this process has the model loaded: no child
+def test_a_small_run_tags_here() -> None:
     tagging = HeadTagging()
-    items = articles(START_AT + 5)
+    items = articles(START_AT - 1)
     tagging.add(items)
     assert tagging._pool is None
     assert tagging.result()[0] == tagged_here(items)
 
 
-@pytest.mark.usefixtures("no_tagger_here")
 def test_an_indexing_run_stores_the_childs_entities(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
