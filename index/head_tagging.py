@@ -7,10 +7,14 @@ sat idle. A bulk run now tags in a child process from the moment enough articles
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import json
+import queue
+import subprocess
+import sys
+import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.entities import Entity, shared_tagger
 
@@ -26,73 +30,101 @@ BATCH = 64
 START_AT = BATCH
 
 
-def tag_texts(texts: list[str]) -> list[list[tuple[int, int, str]]]:
-    """The child's work: entities of each text as plain tuples (they cross a pipe)."""
-    return [[(e.start, e.end, e.label) for e in ents] for ents in shared_tagger().tag(texts)]
-
-
 class HeadTagging:
     """Entities of each article's head (text[:end]), tagged as articles are added.
 
-    A child process tags once START_AT articles wait; until then, and for whatever the child
-    fails to tag, they are tagged here in result().
+    A child process (`python -m index.tag_worker`, the tagger `newsdesk ask` also starts)
+    tags once START_AT articles wait; until then, and for whatever the child fails to tag,
+    they are tagged here in result(). A plain child rather than multiprocessing's: spawn
+    re-imports the caller's main script in the child, which would run a user's unguarded
+    script (one that indexes at its top level) a second time.
     """
 
     def __init__(self) -> None:
         self._waiting: list[tuple[str, str]] = []  # (article id, head text)
-        self._sent: list[tuple[list[str], list[str], Future[list[list[tuple[int, int, str]]]]]] = []
-        self._pool: ProcessPoolExecutor | None = None
+        self._sent: list[list[tuple[str, str]]] = []  # the batches given to the child, in order
+        self._child: subprocess.Popen[str] | None = None
         self._refused = False
+        # Requests go out and answers come back on threads of their own: a batch can be
+        # larger than a pipe's buffer, and this thread must go on reading and embedding
+        # while the child is busy.
+        self._outbox: queue.Queue[list[str] | None] = queue.Queue()
+        self._answers: list[list[list[Any]]] = []
+        self._threads: list[threading.Thread] = []
 
     def add(self, articles: list[tuple[Article, int]]) -> None:
         """Articles to tag, each with where its head ends in its text."""
         self._waiting += [(a.article_id, a.text[:end]) for a, end in articles]
-        if self._pool is None and not self._refused and len(self._waiting) >= START_AT:
+        if self._child is None and not self._refused and len(self._waiting) >= START_AT:
             self._start()
-        if self._pool is not None:
+        if self._child is not None:
             while len(self._waiting) >= BATCH:
-                self._send(self._waiting[:BATCH])
-                del self._waiting[:BATCH]
+                batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+                self._sent.append(batch)
+                self._outbox.put([text for _, text in batch])
 
     def _start(self) -> None:
         try:
-            # spawn, not fork: this process may hold ONNX runtime's and Chroma's threads.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        except (OSError, RuntimeError):
-            self._refused = True
+            child = subprocess.Popen(
+                [sys.executable, "-m", "index.tag_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
+        except OSError:
+            self._refused = True  # no child here: everything is tagged in this process
+            return
+        self._child = child
+        for target in (self._write, self._read):
+            thread = threading.Thread(target=target, args=(child,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
-    def _send(self, items: list[tuple[str, str]]) -> None:
-        assert self._pool is not None
-        ids, texts = [i for i, _ in items], [t for _, t in items]
-        try:
-            self._sent.append((ids, texts, self._pool.submit(tag_texts, texts)))
-        except RuntimeError:  # the pool broke: the rest is tagged here
-            self._waiting += items
-            self.close()
-            self._refused = True
+    def _write(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdin is not None
+        with contextlib.suppress(OSError, ValueError):  # the child is gone: result() sees it
+            while (texts := self._outbox.get()) is not None:
+                child.stdin.write(json.dumps(texts) + "\n")
+                child.stdin.flush()
+            child.stdin.close()  # the child ends at the end of its input
+
+    def _read(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdout is not None
+        with contextlib.suppress(OSError, ValueError):
+            if not json.loads(child.stdout.readline() or "{}").get("ready"):
+                return
+            for line in child.stdout:
+                self._answers.append(json.loads(line))
 
     def result(self) -> tuple[dict[str, list[Entity]], float]:
         """Every added article's entities, and the seconds this call waited or tagged."""
         started = time.perf_counter()
         found: dict[str, list[Entity]] = {}
-        here: list[tuple[str, str]] = list(self._waiting)
-        for ids, texts, future in self._sent:
-            try:
-                tagged = future.result()
-            except Exception:  # the child died or failed: these are tagged here instead
-                here += list(zip(ids, texts, strict=True))
-                continue
-            for aid, ents in zip(ids, tagged, strict=True):
-                found[aid] = [Entity(s, e, label) for s, e, label in ents]
-        self.close(wait=True)
+        here = list(self._waiting)
+        if self._child is not None:
+            self._outbox.put(None)
+            for thread in self._threads:
+                thread.join()
+            self.close()
+            for n, batch in enumerate(self._sent):
+                if n >= len(self._answers):  # the child died first: tagged here instead
+                    here += batch
+                    continue
+                for (aid, _), ents in zip(batch, self._answers[n], strict=True):
+                    found[aid] = [Entity(s, e, label) for s, e, label in ents]
         if here:
-            tagged_here = shared_tagger().tag([t for _, t in here])
-            found.update({aid: ents for (aid, _), ents in zip(here, tagged_here, strict=True)})
-        self._waiting, self._sent = [], []
+            tagged = shared_tagger().tag([text for _, text in here])
+            found.update({aid: ents for (aid, _), ents in zip(here, tagged, strict=True)})
+        self._waiting, self._sent, self._answers = [], [], []
         return found, time.perf_counter() - started
 
-    def close(self, wait: bool = False) -> None:
+    def close(self) -> None:
         """End the child, if one was started (what it had not tagged is dropped)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+        child, self._child = self._child, None
+        if child is not None:
+            self._outbox.put(None)
+            with contextlib.suppress(OSError):
+                child.kill()
+            child.wait()

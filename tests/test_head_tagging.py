@@ -3,6 +3,8 @@ entities as tagging them here, and tagged here whenever the child cannot."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -45,9 +47,9 @@ def test_a_bulk_run_tags_in_a_child_what_this_process_would() -> None:
     items = articles(START_AT + 10)
     tagging = HeadTagging()
     tagging.add(items[:30])
-    assert tagging._pool is None  # too few yet to be worth a child
+    assert tagging._child is None  # too few yet to be worth a child
     tagging.add(items[30:])
-    assert tagging._pool is not None
+    assert tagging._child is not None
     found, _waited = tagging.result()
     assert found == tagged_here(items)
     assert any(e.label == "PERSON" for ents in found.values() for e in ents)
@@ -57,9 +59,8 @@ def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
     items = articles(START_AT * 2)
     tagging = HeadTagging()
     tagging.add(items)
-    assert tagging._pool is not None
-    for process in list(tagging._pool._processes.values()):
-        process.kill()
+    assert tagging._child is not None
+    tagging._child.kill()  # as a crash would, before it has tagged all
     found, _waited = tagging.result()
     assert found == tagged_here(items)
 
@@ -68,7 +69,7 @@ def test_a_small_run_tags_here() -> None:
     tagging = HeadTagging()
     items = articles(START_AT - 1)
     tagging.add(items)
-    assert tagging._pool is None
+    assert tagging._child is None
     assert tagging.result()[0] == tagged_here(items)
 
 
@@ -85,3 +86,29 @@ def test_an_indexing_run_stores_the_childs_entities(tmp_path: Path) -> None:
     assert all(ents is not None for _, ents in stored.values())
     expected = tagged_here([(a, ends[aid]) for aid, (a, _) in stored.items()])
     assert {aid: ents for aid, (_, ents) in stored.items()} == expected
+
+
+def test_a_script_that_indexes_at_its_top_level_runs_once(tmp_path: Path) -> None:
+    # multiprocessing's spawn would import the script again in the child: a second run of a
+    # user's unguarded script (its prints, its files, another indexing run).
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(START_AT + 6):
+        (folder / f"report{i}.txt").write_text(article_text(i))
+    script = tmp_path / "index_my_news.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from assistant.settings import NewsdeskSettings\n"
+        "from index import Indexer\n"
+        "print('script ran', flush=True)\n"
+        f"settings = NewsdeskSettings(index_dir=Path({str(tmp_path / 'idx')!r}))\n"
+        f"report = Indexer(settings).run([Path({str(folder)!r})], progress=False)\n"
+        "print('added', report.added)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["script ran", f"added {START_AT + 6}"], out.stdout
+    with closing(open_live_db(tmp_path / "idx")) as db:
+        assert all(db.entities(a.article_id) for a in db.all_articles())
