@@ -11,6 +11,8 @@ import atexit
 import contextlib
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,19 @@ class EntityTagger:
         return out
 
 
+def start_tag_worker() -> subprocess.Popen[str]:
+    """`python -m index.tag_worker` with pipes to it (OSError where it cannot start): one
+    JSON list of texts per line in; a ready line, then one line of entities per request out."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "index.tag_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
+
+
 class TaggerProcess:
     """The tagger in a child process (index.tag_worker), same tag() as EntityTagger.
 
@@ -120,21 +135,11 @@ class TaggerProcess:
     """
 
     def __init__(self) -> None:
-        import subprocess
-        import sys
-
         self._lock = threading.Lock()
         self._child: subprocess.Popen[str] | None = None
         # A child that cannot start (no fork, no executable) leaves tagging to this process.
         with contextlib.suppress(OSError):
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "index.tag_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                encoding="utf-8",
-            )
+            self._child = start_tag_worker()
         self._ready = False
         # Not left loading for a second after a question that needed no tagging.
         atexit.register(self.close)

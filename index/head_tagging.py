@@ -11,12 +11,11 @@ import contextlib
 import json
 import queue
 import subprocess
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from index.entities import Entity, shared_tagger
+from index.entities import Entity, shared_tagger, start_tag_worker
 
 if TYPE_CHECKING:
     from index.articles import Article
@@ -65,14 +64,7 @@ class HeadTagging:
 
     def _start(self) -> None:
         try:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "index.tag_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                encoding="utf-8",
-            )
+            child = start_tag_worker()
         except OSError:
             self._refused = True  # no child here: everything is tagged in this process
             return

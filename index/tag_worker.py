@@ -1,5 +1,6 @@
 """`python -m index.tag_worker`: the entity tagger in a process of its own, for a fresh
-`newsdesk ask`. Reads one JSON list of texts per line on stdin and writes, per line, a JSON
+`newsdesk ask` (entities.TaggerProcess) and a bulk indexing run (head_tagging.HeadTagging).
+Reads one JSON list of texts per line on stdin and writes, per line, a JSON
 list of [start, end, label] lists for each text; ends at end of input."""
 
 from __future__ import annotations
