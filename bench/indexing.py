@@ -207,9 +207,10 @@ def timed_index(indexer: Indexer, paths: list[Path]) -> TimedIndex:
     ):
         report = indexer.run(paths, rebuild=True)
     # Entity tagging is timed by the indexer itself: what the run waited for it at its end (a
-    # bulk run tags in a child process while it reads and embeds). SQLite writes, the keyword index's save,
-    # the ONNX export and the cleanup of old builds run inside index/'s own modules, which the
-    # bench does not reach into: together with hashing the files they are what is left.
+    # bulk run tags in a child process while it reads and embeds). SQLite writes, the keyword
+    # index's save, the ONNX export and the cleanup of old builds run inside index/'s own
+    # modules, which the bench does not reach into: together with hashing the files they are
+    # what is left.
     timed = sum(watch.seconds.values())
     watch.seconds["entity tagging (waited for)"] = report.tag_seconds
     watch.seconds["the rest (hashing, SQLite, BM25 save, ONNX export, cleanup)"] = max(
