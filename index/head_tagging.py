@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 # has spaCy loaded already, since it tags beside the reading and the embedding.
 BATCH = 64
 START_AT = BATCH
+# A batch takes the child ~2 s. One that answers nothing for this long while batches wait
+# is stuck (a hung library, a stopped process): the run must not wait on it for ever, so
+# what it has not answered is tagged here.
+STALL_SECONDS = 120.0
 
 
 class HeadTagging:
@@ -50,6 +54,7 @@ class HeadTagging:
         self._outbox: queue.Queue[list[str] | None] = queue.Queue()
         self._answers: list[list[list[Any]]] = []
         self._threads: list[threading.Thread] = []
+        self._reader: threading.Thread | None = None
 
     def add(self, articles: list[tuple[Article, int]]) -> None:
         """Articles to tag, each with where its head ends in its text."""
@@ -73,6 +78,7 @@ class HeadTagging:
             thread = threading.Thread(target=target, args=(child,), daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._reader = self._threads[-1]
 
     def _write(self, child: subprocess.Popen[str]) -> None:
         assert child.stdin is not None
@@ -97,9 +103,10 @@ class HeadTagging:
         here = list(self._waiting)
         if self._child is not None:
             self._outbox.put(None)
+            self._await_child()
+            self.close()  # its pipes close with it, which ends both threads
             for thread in self._threads:
                 thread.join()
-            self.close()
             for n, batch in enumerate(self._sent):
                 if n >= len(self._answers):  # the child died first: tagged here instead
                     here += batch
@@ -111,6 +118,19 @@ class HeadTagging:
             found.update({aid: ents for (aid, _), ents in zip(here, tagged, strict=True)})
         self._waiting, self._sent, self._answers = [], [], []
         return found, time.perf_counter() - started
+
+    def _await_child(self) -> None:
+        """Wait for the child's answers until it ends, or until it goes STALL_SECONDS
+        without one."""
+        reader = self._reader
+        assert reader is not None
+        answered, since = len(self._answers), time.monotonic()
+        while reader.is_alive():
+            reader.join(timeout=min(1.0, STALL_SECONDS))
+            if len(self._answers) != answered:
+                answered, since = len(self._answers), time.monotonic()
+            elif time.monotonic() - since >= STALL_SECONDS:
+                return
 
     def close(self) -> None:
         """End the child, if one was started (what it had not tagged is dropped)."""

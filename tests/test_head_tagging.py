@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from contextlib import closing
 from pathlib import Path
 
 from conftest import ROOT, index, open_live_db
 
+from index import head_tagging
 from index.articles import Article, RawArticle
 from index.entities import shared_tagger
 from index.head_tagging import START_AT, HeadTagging
@@ -63,6 +65,35 @@ def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
     tagging._child.kill()  # as a crash would, before it has tagged all
     found, _waited = tagging.result()
     assert found == tagged_here(items)
+
+
+def test_what_a_stuck_child_did_not_tag_is_tagged_here(monkeypatch) -> None:
+    # A child that starts, says it is ready, then never reads nor answers (a hung library):
+    # the run tags here once it has waited STALL_SECONDS for an answer, not for ever.
+    def stuck_worker() -> subprocess.Popen[str]:
+        hang = "import json, time; print(json.dumps({'ready': True}), flush=True); time.sleep(300)"
+        return subprocess.Popen(
+            [sys.executable, "-c", hang],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    monkeypatch.setattr(head_tagging, "start_tag_worker", stuck_worker)
+    monkeypatch.setattr(head_tagging, "STALL_SECONDS", 1.0)
+    items = articles(START_AT * 2)
+    tagging = HeadTagging()
+    tagging.add(items)
+    child = tagging._child
+    assert child is not None
+    done: list[dict[str, list]] = []
+    waiting = threading.Thread(target=lambda: done.append(tagging.result()[0]), daemon=True)
+    waiting.start()
+    waiting.join(timeout=120)
+    assert done, "result() still waits on a child that answers nothing"
+    assert done[0] == tagged_here(items)
+    assert child.poll() is not None  # the stuck child is ended, not left running
 
 
 def test_a_small_run_tags_here() -> None:
