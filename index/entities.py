@@ -112,6 +112,12 @@ class EntityTagger:
         return out
 
 
+# The tagger child loads in ~2 s and answers a request in milliseconds (a bulk run's batch of
+# heads in ~2 s). One that gives no line for this long is stuck (a hung library, a stopped
+# process): it is ended and its work done in this process, so nothing waits on it for ever.
+STALL_SECONDS = 60.0
+
+
 def start_tag_worker() -> subprocess.Popen[str]:
     """`python -m index.tag_worker` with pipes to it (OSError where it cannot start): one
     JSON list of texts per line in; a ready line, then one line of entities per request out."""
@@ -123,6 +129,22 @@ def start_tag_worker() -> subprocess.Popen[str]:
         text=True,
         encoding="utf-8",
     )
+
+
+def _next_line(child: subprocess.Popen[str]) -> str:
+    """The child's next line ('' at its end); TimeoutError when none comes within
+    STALL_SECONDS. Read on a thread of its own: a pipe's readline has no timeout, and
+    select() would miss a line already in the text wrapper's buffer."""
+    assert child.stdout is not None
+    stdout = child.stdout
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(STALL_SECONDS)
+    if not line:
+        # The caller ends the child, which ends the read.
+        raise TimeoutError(f"the tagger process gave no answer in {STALL_SECONDS:.0f} s")
+    return line[0]
 
 
 class TaggerProcess:
@@ -150,15 +172,15 @@ class TaggerProcess:
             return None
         try:
             if not self._ready:
-                hello = json.loads(child.stdout.readline() or "{}")
+                hello = json.loads(_next_line(child) or "{}")
                 if not hello.get("ready"):
                     raise ValueError(hello.get("error", "the tagger process ended"))
                 self._ready = True
             child.stdin.write(json.dumps(texts) + "\n")
             child.stdin.flush()
-            found = json.loads(child.stdout.readline())
+            found = json.loads(_next_line(child))
             return [[Entity(s, e, label) for s, e, label in ents] for ents in found]
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # TimeoutError is an OSError
             self.close()
             return None
 

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from index.entities import Entity, shared_tagger, start_tag_worker
+from index.entities import STALL_SECONDS, Entity, shared_tagger, start_tag_worker
 
 if TYPE_CHECKING:
     from index.articles import Article
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 # has spaCy loaded already, since it tags beside the reading and the embedding.
 BATCH = 64
 START_AT = BATCH
-# A batch takes the child ~2 s. One that answers nothing for this long while batches wait
-# is stuck (a hung library, a stopped process): the run must not wait on it for ever, so
-# what it has not answered is tagged here.
-STALL_SECONDS = 120.0
 
 
 class HeadTagging:
@@ -121,7 +117,7 @@ class HeadTagging:
 
     def _await_child(self) -> None:
         """Wait for the child's answers until it ends, or until it goes STALL_SECONDS
-        without one."""
+        without one (it is stuck: what it has not answered is tagged here)."""
         reader = self._reader
         assert reader is not None
         answered, since = len(self._answers), time.monotonic()

@@ -313,3 +313,15 @@ def formats_index(
     paths = [p for kind, p in formats_dir.items() if kind != "html" or not trafilatura_error()]
     report = Indexer(settings).run(paths)
     return settings, report
+
+
+def stuck_tag_worker() -> subprocess.Popen[str]:
+    """A tagger child that says it is ready, then never reads nor answers (a hung library)."""
+    hang = "import json, time; print(json.dumps({'ready': True}), flush=True); time.sleep(300)"
+    return subprocess.Popen(
+        [sys.executable, "-c", hang],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, index, open_live_db
+from conftest import ROOT, index, open_live_db, stuck_tag_worker
 
 from index import entities as ents_module
 from index.entities import EntityTagger, ModelCheckError, TaggerProcess, shared_tagger
@@ -80,6 +81,25 @@ def test_a_tagger_process_that_died_leaves_tagging_to_this_process() -> None:
     text = "President Vladimir Putin visited Kursk."
     assert child.tag([text]) == shared_tagger().tag([text])
     assert not child.running  # given up, not asked again
+
+
+def test_a_stuck_tagger_process_leaves_tagging_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ready, then silent: the question waits STALL_SECONDS for its entities, not for ever.
+    monkeypatch.setattr(ents_module, "start_tag_worker", stuck_tag_worker)
+    monkeypatch.setattr(ents_module, "STALL_SECONDS", 1.0)
+    child = TaggerProcess()
+    process = child._child
+    assert process is not None
+    text = "President Vladimir Putin visited Kursk."
+    done: list[list] = []
+    asking = threading.Thread(target=lambda: done.append(child.tag([text])), daemon=True)
+    asking.start()
+    asking.join(timeout=60)
+    assert done, "tag() still waits on a child that answers nothing"
+    assert done[0] == shared_tagger().tag([text])
+    assert not child.running and process.poll() is not None  # given up and ended
 
 
 def test_a_tagger_process_that_cannot_start_leaves_tagging_to_this_process(

@@ -9,7 +9,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
-from conftest import ROOT, index, open_live_db
+from conftest import ROOT, index, open_live_db, stuck_tag_worker
 
 from index import head_tagging
 from index.articles import Article, RawArticle
@@ -70,17 +70,7 @@ def test_what_a_dead_child_did_not_tag_is_tagged_here() -> None:
 def test_what_a_stuck_child_did_not_tag_is_tagged_here(monkeypatch) -> None:
     # A child that starts, says it is ready, then never reads nor answers (a hung library):
     # the run tags here once it has waited STALL_SECONDS for an answer, not for ever.
-    def stuck_worker() -> subprocess.Popen[str]:
-        hang = "import json, time; print(json.dumps({'ready': True}), flush=True); time.sleep(300)"
-        return subprocess.Popen(
-            [sys.executable, "-c", hang],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-
-    monkeypatch.setattr(head_tagging, "start_tag_worker", stuck_worker)
+    monkeypatch.setattr(head_tagging, "start_tag_worker", stuck_tag_worker)
     monkeypatch.setattr(head_tagging, "STALL_SECONDS", 1.0)
     items = articles(START_AT * 2)
     tagging = HeadTagging()
