@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
+ABBREVIATIONS = Path(__file__).with_name("data") / "abbreviations.txt"
 _PARAGRAPH = re.compile(r"[^\n]+")
 # A caption credit such as "(Reuters via AP)" is not a sentence of its own.
 _CREDIT = re.compile(r"^\([^()]{1,80}\)$")
@@ -21,7 +23,15 @@ def _punkt():
     cache = llama_static() / "nltk_cache"
     if str(cache) not in nltk.data.path:
         nltk.data.path.insert(0, str(cache))
-    return PunktTokenizer("english")
+    tokenizer = PunktTokenizer("english")
+    tokenizer._params.abbrev_types.update(_abbreviations())
+    return tokenizer
+
+
+def _abbreviations() -> set[str]:
+    """The titles and ranks Punkt's model lacks (index/data/abbreviations.txt)."""
+    lines = ABBREVIATIONS.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -189,3 +189,23 @@ def test_word_pieces_add_up_across_whitespace(wordpieces: TokenCounter) -> None:
         parts = [" ".join(rng.sample(words, rng.randint(1, 30))) for _ in range(rng.randint(2, 6))]
         joined = rng.choice([" ", "\n", "\n\n", "  "]).join(parts)
         assert wordpieces(joined) == sum(wordpieces(p) for p in parts)
+
+
+def test_a_title_or_number_abbreviation_does_not_end_a_sentence() -> None:
+    from index.sentences import split_sentences
+
+    text = (
+        "New York Gov. Kathy Hochul called the storm historic. Sens. Chuck Schumer and "
+        "Kirsten Gillibrand agreed, as did the Rev. Al Sharpton and Sgt. Ana Ruiz. "
+        "Georgia, the No. 1 seed, won. It was the last game.\n"
+        "Gen. Valery Gerasimov spoke. He said Capt. Ivan Petrov would lead."
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "New York Gov. Kathy Hochul called the storm historic.",
+        "Sens. Chuck Schumer and Kirsten Gillibrand agreed, as did the Rev. Al Sharpton and "
+        "Sgt. Ana Ruiz.",
+        "Georgia, the No. 1 seed, won.",
+        "It was the last game.",
+        "Gen. Valery Gerasimov spoke.",
+        "He said Capt. Ivan Petrov would lead.",
+    ]
