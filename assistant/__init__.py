@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from index.lazy import lazy_exports
 
 # Imported on first use (PEP 562): `newsdesk index` and the other commands that answer
 # nothing start ~0.4 s sooner without the answering stack.
@@ -22,10 +23,4 @@ if TYPE_CHECKING:
     from assistant.models import Answer, Citation, QuestionError, Related
     from assistant.service import Assistant, ask
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports("assistant", _EXPORTS)

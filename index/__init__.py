@@ -9,8 +9,9 @@ index dir. Names load on first use, so `import index` costs nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from index.lazy import lazy_exports
 
 # name -> module that defines it
 _EXPORTS = {
@@ -109,10 +110,4 @@ if TYPE_CHECKING:
     from index.settings import IndexSettings
     from index.status import index_status
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'index' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports("index", _EXPORTS)
