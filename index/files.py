@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import keyword
+from index import chunk_table, keyword
 from index.errors import StoreError
 from index.health import open_live_store
 from index.housekeeping import write_failure
@@ -84,6 +84,7 @@ def _remove(settings: IndexSettings, keys: list[str]) -> IndexReport:
             stats = db.stats()
             report.chunks, report.dense_chunks = stats["chunks"], stats["dense_chunks"]
             keyword.ensure_saved(db.path.parent, db)
+            chunk_table.ensure_saved(db.path.parent, db)
         finally:
             db.close()
     report.seconds = time.perf_counter() - started

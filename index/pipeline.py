@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index import keyword
+from index import chunk_table, keyword
 from index.articles import Article, ArticleError, Chunk, Problem, RawArticle
 from index.chunking import TokenCounter, fit_and_chunk, tiktoken_counter, wordpiece_counter
 from index.embedding import TextEncoder, model_dir
@@ -214,6 +214,8 @@ class Indexer:
                 stats = db.stats()
                 report.chunks, report.dense_chunks = stats["chunks"], stats["dense_chunks"]
                 changed = fresh or report.added or report.updated or report.removed
+                # The first question reads the chunk table from its save, not from the store.
+                chunk_table.ensure_saved(db.path.parent, db)
                 # A run that changed nothing needed no new save: one missing was a repair.
                 if keyword.ensure_saved(db.path.parent, db) and not changed:
                     report.repaired.append("keyword index rebuilt")

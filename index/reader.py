@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index import chunk_table
 from index.articles import Article, day_number
 from index.chunk_table import ChunkInfo, ChunkTable
 from index.entities import Entity
@@ -146,7 +147,7 @@ class IndexReader:
             # come from the same committed state as the chunks, even if an indexer commits.
             db.conn.execute("BEGIN")
             revision = db.revision()
-            chunks = ChunkTable(db.chunk_table_rows(), db.article_facts())
+            chunks = chunk_table.load_or_read(path.parent, db, revision)
         except sqlite3.DatabaseError as exc:
             db.close()
             with contextlib.suppress(Exception):

@@ -117,6 +117,13 @@ class ArticleDB:
             f"c.last_sentence, {self._dense_column} FROM chunks c"
         ).fetchall()
 
+    def chunk_counts(self) -> tuple[int, int]:
+        """How many chunks the store holds, and how many of them have vectors."""
+        n, dense = self.conn.execute(
+            f"SELECT COUNT(*), {'SUM(dense)' if self._has_dense else 'COUNT(*)'} FROM chunks"
+        ).fetchone()
+        return n, dense or 0
+
     def article_facts(self) -> dict[str, tuple[str | None, str | None]]:
         """Article id -> (published as ISO text, source) for every article."""
         cur = self.conn.cursor()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from conftest import index, make_article, settings_for
+from conftest import index, make_article, open_live_db, settings_for
 
-from index import ChunkInfo, Filters, IndexReader
+from index import ChunkInfo, Filters, IndexReader, chunk_table
 from index.articles import day_number
 from index.chunk_table import ChunkTable
 
@@ -86,3 +86,72 @@ def test_a_dense_search_no_chunk_can_pass_skips_chroma(tmp_path: Path) -> None:
     assert reader.dense(vector, 5, Filters(date(2026, 11, 1), date(2026, 11, 27))) == []
     assert reader.keyword("council story", 5, Filters(date(2026, 11, 1), None)) == []
     assert len(queried) == 1
+
+
+def _same(a: ChunkTable, b: ChunkTable) -> None:
+    assert a.ids == b.ids and a.dense_count == b.dense_count
+    assert [a[c] for c in a] == [b[c] for c in b]
+    assert a.published_days.tolist() == b.published_days.tolist()
+    assert a.sources.tolist() == b.sources.tolist()
+    assert [c.chunk_id for c in a.firsts()] == [c.chunk_id for c in b.firsts()]
+    assert a.rows_of("a") == b.rows_of("a")
+    assert a.articles_of(range(len(a))) == b.articles_of(range(len(b)))
+
+
+def test_a_saved_table_loads_as_read_for_its_revision_and_counts_only(tmp_path: Path) -> None:
+    table = ChunkTable(list(ROWS), ARTICLES)
+    chunk_table.save(table, tmp_path, revision=4)
+    _same(chunk_table.load(tmp_path, 4, chunks=3, dense=2), table)
+    # Another revision, or a store whose counts differ from the save's, is not served it.
+    assert chunk_table.load(tmp_path, 5, chunks=3, dense=2) is None
+    assert chunk_table.load(tmp_path, 4, chunks=4, dense=2) is None
+    assert chunk_table.load(tmp_path, 4, chunks=3, dense=3) is None
+    # A new revision's save replaces the older one.
+    chunk_table.save(ChunkTable(list(ROWS[:2]), ARTICLES), tmp_path, revision=5)
+    assert [p.name for p in (tmp_path / chunk_table.FOLDER).iterdir()] == ["r5.npz"]
+    assert chunk_table.load(tmp_path, 4, chunks=3, dense=2) is None
+    assert chunk_table.load(tmp_path, 5, chunks=2, dense=2).ids == ["c1", "c3"]
+    empty = ChunkTable([], {})
+    chunk_table.save(empty, tmp_path, revision=6)
+    _same(chunk_table.load(tmp_path, 6, chunks=0, dense=0), empty)
+
+
+def test_a_damaged_save_is_read_again_from_the_store(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
+    index(tmp_path / "idx", [folder])
+    db = open_live_db(tmp_path / "idx")
+    build, revision = db.path.parent, db.revision()
+    try:
+        # Indexing saved the table, so the first question loads it.
+        saved = chunk_table.load(build, revision, *db.chunk_counts())
+        assert saved is not None and len(saved) == db.chunk_counts()[0] > 0
+        _same(saved, ChunkTable(db.chunk_table_rows(), db.article_facts()))
+        path = build / chunk_table.FOLDER / f"r{revision}.npz"
+        for damage in (path.read_bytes()[: path.stat().st_size // 2], b"not a zip"):
+            path.write_bytes(damage)
+            assert chunk_table.load(build, revision, *db.chunk_counts()) is None
+        reader = IndexReader(settings_for(tmp_path / "idx"))
+        reader.refresh()
+        _same(reader.chunks, saved)
+        # The reader put a sound save back.
+        _same(chunk_table.load(build, revision, *db.chunk_counts()), saved)
+    finally:
+        db.close()
+
+
+def test_an_update_is_seen_through_a_new_save(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a0.txt").write_text(make_article(0, paragraphs=6))
+    index(tmp_path / "idx", [folder])
+    reader = IndexReader(settings_for(tmp_path / "idx"))
+    reader.refresh()
+    before = len(reader.chunks)
+    (folder / "a1.txt").write_text(make_article(1, paragraphs=6))
+    index(tmp_path / "idx", [folder])
+    reader.refresh()
+    assert len(reader.chunks) > before
+    assert len({c.article_id for c in reader.chunks.firsts()}) == 2
