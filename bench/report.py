@@ -228,8 +228,9 @@ def target_rows(tiers: list[Tier]) -> list[str]:
         + " | Queries embed with the ONNX copy of the model (onnxruntime + tokenizers) and go "
         "to Chroma and bm25s directly, so the CLI imports neither torch and "
         "sentence-transformers nor llama-index (~1 s); the BM25 index is loaded memory-mapped "
-        "from the indexer's save instead of being rebuilt; the store's chunk rows load as "
-        "columns, Chroma opens on a thread beside them, and spaCy (to tag the answer's "
+        "from the indexer's save instead of being rebuilt, and the chunk table (each chunk's "
+        "article, span and date, as columns) from its save beside it; Chroma opens on a thread "
+        "beside them, and spaCy (to tag the answer's "
         "sentences past the heads) loads in a child process on the second core. |"
     )
 
