@@ -3,6 +3,7 @@ it masks by article, date and source."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,15 @@ ROWS = [
     ("c2", "a", 40, 90, 3, 4, 0),
 ]
 ARTICLES = {"a": ("2025-03-12", "Wire"), "b": (None, None)}
+
+
+def _index_articles(tmp_path: Path, numbers: Iterable[int]) -> None:
+    """Add these synthetic articles (conftest.make_article) to the index in tmp_path/idx."""
+    folder = tmp_path / "articles"
+    folder.mkdir(exist_ok=True)
+    for i in numbers:
+        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
+    index(tmp_path / "idx", [folder])
 
 
 def test_rows_come_in_chunk_id_order_with_their_articles_facts() -> None:
@@ -42,11 +52,7 @@ def test_an_empty_build_has_an_empty_table() -> None:
 
 
 def test_a_keyword_search_within_articles_finds_only_their_chunks(tmp_path: Path) -> None:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for i in range(3):
-        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
-    index(tmp_path / "idx", [folder])
+    _index_articles(tmp_path, range(3))
     reader = IndexReader(settings_for(tmp_path / "idx"))
     reader.refresh()
     everywhere = reader.keyword("council story item", 50, Filters())
@@ -59,11 +65,7 @@ def test_a_keyword_search_within_articles_finds_only_their_chunks(tmp_path: Path
 
 
 def test_a_dense_search_no_chunk_can_pass_skips_chroma(tmp_path: Path) -> None:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for i in range(3):  # dated January 1-3, 2024
-        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
-    index(tmp_path / "idx", [folder])
+    _index_articles(tmp_path, range(3))  # dated January 1-3, 2024
     reader = IndexReader(settings_for(tmp_path / "idx"))
     reader.refresh()
     queried = []
@@ -117,11 +119,7 @@ def test_a_saved_table_loads_as_read_for_its_revision_and_counts_only(tmp_path: 
 
 
 def test_a_damaged_save_is_read_again_from_the_store(tmp_path: Path) -> None:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for i in range(3):
-        (folder / f"a{i}.txt").write_text(make_article(i, paragraphs=6))
-    index(tmp_path / "idx", [folder])
+    _index_articles(tmp_path, range(3))
     db = open_live_db(tmp_path / "idx")
     build, revision = db.path.parent, db.revision()
     try:
@@ -143,15 +141,11 @@ def test_a_damaged_save_is_read_again_from_the_store(tmp_path: Path) -> None:
 
 
 def test_an_update_is_seen_through_a_new_save(tmp_path: Path) -> None:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "a0.txt").write_text(make_article(0, paragraphs=6))
-    index(tmp_path / "idx", [folder])
+    _index_articles(tmp_path, [0])
     reader = IndexReader(settings_for(tmp_path / "idx"))
     reader.refresh()
     before = len(reader.chunks)
-    (folder / "a1.txt").write_text(make_article(1, paragraphs=6))
-    index(tmp_path / "idx", [folder])
+    _index_articles(tmp_path, [1])
     reader.refresh()
     assert len(reader.chunks) > before
     assert len({c.article_id for c in reader.chunks.firsts()}) == 2
