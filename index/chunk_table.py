@@ -13,7 +13,6 @@ import bisect
 import contextlib
 import json
 import os
-import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import saves
 from index.articles import day_number
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def save(table: ChunkTable, build_path: Path, revision: int) -> None:
     folder = build_path / FOLDER
     folder.mkdir(exist_ok=True)
     final = folder / f"r{revision}.npz"
-    tmp = folder / f".tmp-{uuid.uuid4().hex}.npz"
+    tmp = saves.tmp_path(folder, ".npz")
     try:
         with tmp.open("wb") as f:
             np.savez(
@@ -195,10 +195,7 @@ def save(table: ChunkTable, build_path: Path, revision: int) -> None:
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
-    for other in folder.iterdir():
-        # Older revisions and leftovers of a killed save; a reader never keeps them open.
-        if other.name != final.name:
-            other.unlink(missing_ok=True)
+    saves.drop_superseded(folder, revision)
 
 
 def load(build_path: Path, revision: int, chunks: int, dense: int) -> ChunkTable | None:

@@ -14,10 +14,11 @@ import os
 import shutil
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from index import saves
 
 if TYPE_CHECKING:
     import bm25s
@@ -195,7 +196,7 @@ def save(
     folder = build_path / FOLDER
     folder.mkdir(exist_ok=True)
     final = folder / f"r{revision}"
-    tmp = folder / f".tmp-{uuid.uuid4().hex}"
+    tmp = saves.tmp_path(folder)
     try:
         # bm25s writes the corpus's line index too, so readers never write into the folder.
         retriever.persist(str(tmp), show_progress=False)
@@ -208,11 +209,7 @@ def save(
             os.replace(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for other in folder.iterdir():
-        # Older revisions and leftovers of a killed save; a reader still mapping one keeps
-        # its open files (POSIX), so removing them is safe.
-        if other.name != final.name:
-            shutil.rmtree(other, ignore_errors=True)
+    saves.drop_superseded(folder, revision)
 
 
 def load_or_build(
