@@ -100,8 +100,8 @@ class ChunkTable(Mapping[str, ChunkInfo]):
         # Per-row columns for masking BM25's scores by date and source.
         days = np.array([day_number(self._published.get(a)) for a in names], dtype=np.int64)
         sources = np.array([(self._source.get(a) or "").casefold() for a in names], dtype=object)
-        self.published_days = days[article_of] if len(ids) else np.zeros(0, dtype=np.int64)
-        self.sources = sources[article_of] if len(ids) else np.zeros(0, dtype=object)
+        self.published_days = days[article_of]
+        self.sources = sources[article_of]
         self._made: dict[str, ChunkInfo] = {}
         self._rows_of: dict[str, list[int]] | None = None
 
@@ -163,6 +163,10 @@ class ChunkTable(Mapping[str, ChunkInfo]):
                 yield self[self.ids[row]]
 
 
+# What reading a save that is missing or damaged raises (JSON and UTF-8 errors are ValueErrors).
+_DAMAGE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
 def _blob(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
@@ -179,7 +183,7 @@ def save(table: ChunkTable, build_path: Path, revision: int) -> None:
     """Save the table for this revision of the build's store (atomically); drop older saves."""
     folder = build_path / FOLDER
     folder.mkdir(exist_ok=True)
-    final = folder / f"r{revision}.npz"
+    final = _path(build_path, revision)
     tmp = saves.tmp_path(folder, ".npz")
     try:
         with tmp.open("wb") as f:
@@ -198,19 +202,32 @@ def save(table: ChunkTable, build_path: Path, revision: int) -> None:
     saves.drop_superseded(folder, revision)
 
 
+def _path(build_path: Path, revision: int) -> Path:
+    return build_path / FOLDER / f"r{revision}.npz"
+
+
+def is_saved(build_path: Path, revision: int, chunks: int, dense: int) -> bool:
+    """Whether a save for this revision and these counts is there (its meta alone is read)."""
+    try:
+        # An .npz reads a member only when it is asked for.
+        with np.load(_path(build_path, revision), allow_pickle=False) as saved:
+            return json.loads(_text(saved["meta"])) == _meta(revision, chunks, dense)
+    except _DAMAGE:
+        return False
+
+
 def load(build_path: Path, revision: int, chunks: int, dense: int) -> ChunkTable | None:
     """The saved table for this revision with these counts of chunks, or None."""
-    path = build_path / FOLDER / f"r{revision}.npz"
     try:
-        with np.load(path, allow_pickle=False) as saved:
+        with np.load(_path(build_path, revision), allow_pickle=False) as saved:
             if json.loads(_text(saved["meta"])) != _meta(revision, chunks, dense):
                 return None
             ids = _text(saved["ids"]).split("\n") if chunks else []
             names = _text(saved["names"]).split("\n") if chunks else []
             article_of, spans = saved["article_of"], saved["spans"]
             facts = {a: (p, s) for a, (p, s) in json.loads(_text(saved["facts"])).items()}
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
-        return None  # none saved, or damaged (JSON and UTF-8 errors are ValueErrors)
+    except _DAMAGE:
+        return None
     # A save cut short or written wrong does not line up with its own counts.
     if len(ids) != chunks or article_of.shape != (chunks,) or spans.shape != (chunks, 4):
         return None
@@ -221,10 +238,15 @@ def load(build_path: Path, revision: int, chunks: int, dense: int) -> ChunkTable
     return table
 
 
-def load_or_read(build_path: Path, db: ArticleDB, revision: int) -> ChunkTable:
-    """The table of the store's chunks at this revision: the save, else read (and saved)."""
-    chunks, dense = db.chunk_counts()
-    table = load(build_path, revision, chunks, dense)
+def load_or_read(
+    build_path: Path, db: ArticleDB, revision: int, counts: tuple[int, int]
+) -> ChunkTable:
+    """The table of the store's chunks at this revision: the save, else read (and saved).
+
+    counts: the store's chunks and those with vectors (ArticleDB.chunk_counts), which a save
+    must match.
+    """
+    table = load(build_path, revision, *counts)
     if table is None:
         table = ChunkTable(db.chunk_table_rows(), db.article_facts())
         # A read-only or full disk only costs the next process the same read.
@@ -235,4 +257,8 @@ def load_or_read(build_path: Path, db: ArticleDB, revision: int) -> ChunkTable:
 
 def ensure_saved(build_path: Path, db: ArticleDB) -> None:
     """Save the table for the store's current revision, so the first question need not read it."""
-    load_or_read(build_path, db, db.revision())
+    revision, counts = db.revision(), db.chunk_counts()
+    # The meta is enough here, as for the keyword index: a save damaged since is caught and
+    # replaced by the reader that loads it.
+    if not is_saved(build_path, revision, *counts):
+        load_or_read(build_path, db, revision, counts)

@@ -147,7 +147,9 @@ class IndexReader:
             # come from the same committed state as the chunks, even if an indexer commits.
             db.conn.execute("BEGIN")
             revision = db.revision()
-            chunks = chunk_table.load_or_read(path.parent, db, revision)
+            stats = db.stats()
+            counts = (stats["chunks"], stats["dense_chunks"])
+            chunks = chunk_table.load_or_read(path.parent, db, revision, counts)
         except sqlite3.DatabaseError as exc:
             db.close()
             with contextlib.suppress(Exception):
@@ -189,7 +191,7 @@ class IndexReader:
         # article and sentence, kept for the life of this load and shared by its snapshots.
         self._late: dict[str, dict[int, list[Entity]]] = {}
         self._tagged_until: dict[str, int] = {}
-        self.stats = db.stats()
+        self.stats = stats
         if old_probe is not None:
             old_probe.close()
 

@@ -215,9 +215,7 @@ class ArticleDB:
         a = self.conn.execute(
             "SELECT COUNT(*) n, MIN(published) lo, MAX(published) hi FROM articles"
         ).fetchone()
-        c = self.conn.execute(
-            f"SELECT COUNT(*) n, {'SUM(dense)' if self._has_dense else 'COUNT(*)'} d FROM chunks"
-        ).fetchone()
+        chunks, dense = self.chunk_counts()
         sources = [
             r[0]
             for r in self.conn.execute(
@@ -226,8 +224,8 @@ class ArticleDB:
         ]
         return {
             "articles": a["n"],
-            "chunks": c["n"],
-            "dense_chunks": c["d"] or 0,
+            "chunks": chunks,
+            "dense_chunks": dense,
             "first_date": a["lo"],
             "last_date": a["hi"],
             "sources": sources,

@@ -124,8 +124,12 @@ def test_a_damaged_save_is_read_again_from_the_store(tmp_path: Path) -> None:
     build, revision = db.path.parent, db.revision()
     try:
         # Indexing saved the table, so the first question loads it.
-        saved = chunk_table.load(build, revision, *db.chunk_counts())
-        assert saved is not None and len(saved) == db.chunk_counts()[0] > 0
+        counts = db.chunk_counts()
+        saved = chunk_table.load(build, revision, *counts)
+        assert saved is not None and len(saved) == counts[0] > 0
+        assert chunk_table.is_saved(build, revision, *counts)
+        assert not chunk_table.is_saved(build, revision + 1, *counts)
+        assert not chunk_table.is_saved(build, revision, counts[0] + 1, counts[1])
         _same(saved, ChunkTable(db.chunk_table_rows(), db.article_facts()))
         path = build / chunk_table.FOLDER / f"r{revision}.npz"
         for damage in (path.read_bytes()[: path.stat().st_size // 2], b"not a zip"):
