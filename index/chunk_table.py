@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from index.store import ArticleDB
 
 FOLDER = "chunk_table"
-# Bumped when what a save holds changes, so an older save is read as stale.
-FORMAT = 1
+# Bumped when what a save holds changes, so an older save is read as stale (2: which rows
+# have a vector).
+FORMAT = 2
 
 # One chunk row as the store gives it: chunk id, article id, start, end, first sentence,
 # last sentence, dense (whether it has a vector).
@@ -73,7 +74,7 @@ class ChunkTable(Mapping[str, ChunkInfo]):
             names,
             np.array([number[a] for a in cols[1]], dtype=np.int32),
             np.array(cols[2:6], dtype=np.int64).reshape(4, len(rows)).T,
-            int(sum(cols[6])),
+            np.array(cols[6], dtype=bool),
             articles,
         )
 
@@ -83,15 +84,18 @@ class ChunkTable(Mapping[str, ChunkInfo]):
         names: list[str],
         article_of: np.ndarray,
         spans: np.ndarray,
-        dense_count: int,
+        has_vector: np.ndarray,
         articles: dict[str, tuple[str | None, str | None]],
     ) -> None:
-        """Take the columns: ids in order, each row's article (a number into names), spans."""
+        """Take the columns: ids in order, each row's article (a number into names), spans,
+        whether it has a vector."""
         self.ids = ids
         self._names = names
         self._article_of = article_of
         self._spans = spans
-        self.dense_count = dense_count
+        # Which rows have a vector in Chroma: a filtered dense search asks for those by id.
+        self.has_vector = has_vector
+        self.dense_count = int(has_vector.sum())
         self._facts = articles
         self._published = {
             aid: date.fromisoformat(pub) if pub else None for aid, (pub, _) in articles.items()
@@ -194,6 +198,7 @@ def save(table: ChunkTable, build_path: Path, revision: int) -> None:
                 names=_blob("\n".join(table._names)),
                 article_of=table._article_of,
                 spans=table._spans,
+                has_vector=table.has_vector,
                 facts=_blob(json.dumps(table._facts)),
             )
         os.replace(tmp, final)
@@ -225,16 +230,19 @@ def load(build_path: Path, revision: int, chunks: int, dense: int) -> ChunkTable
             ids = _text(saved["ids"]).split("\n") if chunks else []
             names = _text(saved["names"]).split("\n") if chunks else []
             article_of, spans = saved["article_of"], saved["spans"]
+            has_vector = saved["has_vector"]
             facts = {a: (p, s) for a, (p, s) in json.loads(_text(saved["facts"])).items()}
     except _DAMAGE:
         return None
     # A save cut short or written wrong does not line up with its own counts.
     if len(ids) != chunks or article_of.shape != (chunks,) or spans.shape != (chunks, 4):
         return None
+    if has_vector.dtype != bool or has_vector.shape != (chunks,) or has_vector.sum() != dense:
+        return None
     if chunks and not (article_of.min() >= 0 and article_of.max() < len(names)):
         return None
     table = ChunkTable.__new__(ChunkTable)
-    table._set(ids, names, article_of, spans, dense, facts)
+    table._set(ids, names, article_of, spans, has_vector, facts)
     return table
 
 

@@ -26,6 +26,11 @@ from index.settings import IndexSettings
 from index.store import ArticleDB
 from index.vectors import chroma_client
 
+# A filtered dense search lists the ids of the chunks that pass, up to this many: on news-dev
+# (36,011 chunks) Chroma answered 95 ids in 6.6 ms and 1,972 in 17.7 ms, against 12.1 and
+# 22.5 ms for the same search as a metadata filter on the dates (same results).
+DENSE_IDS_AT_MOST = 2000
+
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
@@ -357,18 +362,11 @@ class IndexReader:
             return []
         # Chroma is queried directly, not through llama-index's vector store: importing
         # llama-index costs about 1 s of a cold `newsdesk ask`, and the query is one call.
-        bounds = []
-        if filters.since:
-            bounds.append({"published_int": {"$gte": day_number(filters.since)}})
-        if filters.until:
-            bounds.append({"published_int": {"$lte": day_number(filters.until)}})
-        where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
-        res = self.collection.query(
-            query_embeddings=[vector],
-            n_results=min(k, max(1, len(self.chunks))),
-            where=where,
-            include=["distances"],
-        )
+        res = None
+        if passing is not None and not self.missing_vectors:
+            res = self._dense_among(vector, k, np.flatnonzero(passing & self.chunks.has_vector))
+        if res is None:
+            res = self._dense_where(vector, k, filters)
         out = []
         for cid, distance in zip(res["ids"][0], res["distances"][0], strict=True):
             info = self.chunks.get(cid)
@@ -378,6 +376,42 @@ class IndexReader:
                 # thresholds were calibrated on.
                 out.append((info.chunk_id, math.exp(-distance)))
         return out
+
+    def _dense_among(self, vector: list[float], k: int, rows: np.ndarray) -> Any | None:
+        """Chroma's nearest of the chunks in these rows, asked for by id; None when there
+        are too many ids to list or Chroma lacks one of them (then ask with a filter)."""
+        if len(rows) > DENSE_IDS_AT_MOST:
+            return None
+        if not len(rows):
+            return {"ids": [[]], "distances": [[]]}
+        from chromadb.errors import ChromaError
+
+        try:
+            return self.collection.query(
+                query_embeddings=[vector],
+                ids=[self.chunk_order[r] for r in rows.tolist()],
+                n_results=min(k, len(rows)),
+                include=["distances"],
+            )
+        except ChromaError:
+            # A row the store says has a vector that Chroma lacks ("Error finding id"): the
+            # filtered query below finds the rest.
+            return None
+
+    def _dense_where(self, vector: list[float], k: int, filters: Filters) -> Any:
+        """Chroma's nearest chunks that pass its metadata filter for the dates."""
+        bounds = []
+        if filters.since:
+            bounds.append({"published_int": {"$gte": day_number(filters.since)}})
+        if filters.until:
+            bounds.append({"published_int": {"$lte": day_number(filters.until)}})
+        where = {"$and": bounds} if len(bounds) > 1 else (bounds[0] if bounds else None)
+        return self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, max(1, len(self.chunks))),
+            where=where,
+            include=["distances"],
+        )
 
     def _passing(self, filters: Filters) -> np.ndarray | None:
         """Which chunk rows pass the filters, by their columns (None: no filter is set)."""

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import CHROMA, SEED, make_article, open_live_db, settings_for
 
+from assistant import Assistant
 from assistant.settings import NewsdeskSettings
-from index import Indexer, index_status
+from index import Indexer, IndexReader, index_status
 from index.layout import chroma_dir, read_pointer
 from index.vectors import chroma_client
 
@@ -105,6 +106,19 @@ def test_index_into_chroma_server(
     status = index_status(settings)
     assert status["backend"] == f"chroma server {host}:{port}"
     assert status["chunks"] == report.chunks
+
+    # A dated question asks the server for the vectors of the chunks that pass, by id.
+    asked = []
+    among = IndexReader._dense_among
+
+    def counted(self: IndexReader, *args: object) -> object:
+        asked.append(result := among(self, *args))
+        return result
+
+    monkeypatch.setattr(IndexReader, "_dense_among", counted)
+    answer = Assistant(settings).ask("Who visited Kursk?", since="2025-03-01", until="2025-03-31")
+    assert answer.answered and "Vladimir Putin" in answer.text
+    assert asked and all(r is not None for r in asked)
 
     again = Indexer(settings).run([folder])
     assert (again.embedded, again.unchanged, again.added) == (0, 2, 0)

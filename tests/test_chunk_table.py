@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import index, make_article, open_live_db, settings_for
 
 from index import ChunkInfo, Filters, IndexReader, chunk_table
@@ -37,7 +38,7 @@ def test_rows_come_in_chunk_id_order_with_their_articles_facts() -> None:
     assert table["c2"] == ChunkInfo("c2", "a", 40, 90, 3, 4, date(2025, 3, 12), "Wire")
     assert table["c3"] == ChunkInfo("c3", "b", 0, 50, 0, 1, None, None)
     assert table["c2"] is table["c2"]  # made once
-    assert table.dense_count == 2
+    assert table.dense_count == 2 and table.has_vector.tolist() == [True, False, True]
     assert table.published_days.tolist() == [day_number(date(2025, 3, 12))] * 2 + [0]
     assert table.sources.tolist() == ["wire", "wire", ""]
     assert table.rows_of("a") == [0, 1] and table.rows_of("b") == [2]
@@ -90,8 +91,36 @@ def test_a_dense_search_no_chunk_can_pass_skips_chroma(tmp_path: Path) -> None:
     assert len(queried) == 1
 
 
+def test_a_filtered_dense_search_is_the_plain_order_among_the_chunks_that_pass(
+    tmp_path: Path,
+) -> None:
+    _index_articles(tmp_path, range(12))  # dated January 1-12, 2024, a vector each
+    reader = IndexReader(settings_for(tmp_path / "idx"))
+    reader.refresh()
+    vector = [
+        float(x) for x in reader.collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+    ]
+    everything = reader.dense(vector, 1000, Filters())
+    assert len(everything) == reader.chunks.dense_count > 8
+    # Articles whose chunks rank below the first k: found only if the search asks among them.
+    some = frozenset(reader.chunks[c].article_id for c, _ in everything[5:8])
+    window = Filters(date(2024, 1, 2), date(2024, 1, 6))
+    for filters in (window, Filters(date(2024, 1, 9), None), Filters(within=some)):
+        expected = [(c, s) for c, s in everything if filters.allows(reader.chunks[c])][:4]
+        found = reader.dense(vector, 4, filters)
+        assert [c for c, _ in found] == [c for c, _ in expected]
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected])
+    # A vector Chroma lost (an interrupted run) that the loaded table still lists: the
+    # search by date filter finds the rest.
+    lost = reader.dense(vector, 4, window)[0][0]
+    reader.collection.delete(ids=[lost])
+    rest = [c for c, _ in everything if window.allows(reader.chunks[c]) and c != lost][:3]
+    assert [c for c, _ in reader.dense(vector, 3, window)] == rest
+
+
 def _same(a: ChunkTable, b: ChunkTable) -> None:
     assert a.ids == b.ids and a.dense_count == b.dense_count
+    assert a.has_vector.tolist() == b.has_vector.tolist()
     assert [a[c] for c in a] == [b[c] for c in b]
     assert a.published_days.tolist() == b.published_days.tolist()
     assert a.sources.tolist() == b.sources.tolist()
