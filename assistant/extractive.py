@@ -69,12 +69,7 @@ class ExtractiveAnswerer:
             answer = Answer(
                 ctx.question, text, True, citations, [], standalone_question=ctx.standalone
             )
-        elif (
-            ranked
-            and ranked[0].score >= model.decline_below
-            and _shares_words(ranked, model.decline_below)
-            and not _unmentioned(q, ranked)
-        ):
+        elif _shares_words(ranked, model.decline_below) and not _unmentioned(q, ranked):
             picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)
             stale = None
@@ -191,7 +186,8 @@ def candidates(
 
 
 def _shares_words(ranked: list[Evidence], floor: float) -> bool:
-    """Whether a sentence that scores above the floor has any of the question's words.
+    """Whether a sentence that scores above the floor has any of the question's words (so
+    the best sentence, first in ranked, scores above it too).
 
     The ranker's other signals (an article's first sentence, of the retrieved chunk ranked
     first, from the last days) can lift a sentence that says nothing of what was asked over

@@ -395,7 +395,7 @@ class IndexReader:
             )
         except ChromaError:
             # A row the store says has a vector that Chroma lacks ("Error finding id"): the
-            # filtered query below finds the rest.
+            # metadata filter (_dense_where) finds the rest.
             return None
 
     def _dense_where(self, vector: list[float], k: int, filters: Filters) -> Any:
