@@ -148,3 +148,31 @@ def test_without_tagging_at_index_questions_tag_what_they_need(tmp_path: Path) -
     assert "Marguerite Okonkwo" in answer.text.splitlines()[0], answer.text
     ents = assistant.reader.entities(aid)
     assert ents and any(e.label == "PERSON" for e in ents)
+
+
+def test_a_question_tags_its_best_sentences_past_the_voters(head_index, monkeypatch) -> None:
+    # A sentence ranked below the voters may hold the type asked for: it is tagged too, so
+    # that, its entities known, it can climb among them.
+    from assistant.service import TAGGED_AT_QUERY
+    from assistant.voting import VOTERS
+    from index.reader import IndexReader
+
+    index_dir, _ = head_index
+    asked: list[dict[str, list[int]]] = []
+    tag_sentences = IndexReader.tag_sentences
+
+    def recorded(self, wanted):
+        asked.append({aid: list(indices) for aid, indices in wanted.items()})
+        return tag_sentences(self, wanted)
+
+    monkeypatch.setattr(IndexReader, "tag_sentences", recorded)
+    assistant = Assistant(settings_for(index_dir))
+    ctx = assistant.context("Who steered the grain tanker Solstice Meridian into berth nine?")
+    assert len(ctx.ranked) > TAGGED_AT_QUERY > VOTERS
+    assert len(asked) == 1
+    assert sum(len(indices) for indices in asked[0].values()) == TAGGED_AT_QUERY
+    # Those past the head now have their entities: the planted pilot's name among them.
+    aid = max(asked[0], key=lambda a: len(asked[0][a]))
+    text = assistant.reader.article(aid).text
+    late = assistant.reader.entities(aid, asked[0][aid]) or []
+    assert "Marguerite Okonkwo" in {text[e.start : e.end] for e in late}, late
