@@ -214,7 +214,11 @@ def build_evidence(
     action = {t: w for t, w in question.terms.items() if t not in named_stems}
     newest = None
     if question.recency:
-        newest = max((c.article.published for c in candidates if c.article.published), default=None)
+        # Up to the day asked about: an article from after it is no "latest" of that day's news.
+        until = window[1] if window is not None else date.max
+        newest = max(
+            (p for c in candidates if (p := c.article.published) and p <= until), default=None
+        )
     # A chunk's sentences are each other's neighbours: stem each sentence and title once.
     memo: dict[tuple[str, int], frozenset[str]] = {}
 
@@ -242,7 +246,7 @@ def build_evidence(
             recent = 1.0 if lo <= art.published <= hi else 0.0
         if fresh is not None and art.published is not None:
             is_fresh = 1.0 if fresh[0] <= art.published <= fresh[1] else 0.0
-        if newest is not None and art.published is not None:
+        if newest is not None and art.published is not None and art.published <= newest:
             # "the latest": the newest of the retrieved articles, whatever today is.
             newer = 1.0 / (1 + (newest - art.published).days / 7)
         n_words = len(words(text))

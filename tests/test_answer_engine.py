@@ -380,6 +380,27 @@ def test_entities_the_question_names_are_not_answers() -> None:
     assert "shake" in q.terms and ev.features["action_coverage"] == 1.0
 
 
+def test_the_latest_is_counted_up_to_the_day_asked_about() -> None:
+    # "this week" asked as of March 12: the newest article up to that day is the latest; one
+    # from after it (an archive asked about its past) is none of that day's news.
+    q = analyse("Which city hosted the summit this week?")
+    window = (date(2025, 3, 5), date(2025, 3, 12))
+    texts = {
+        date(2025, 3, 11): "Paris hosted the summit.",
+        date(2025, 3, 4): "Geneva hosted the summit.",
+        date(2025, 6, 1): "Vienna hosted the summit.",
+    }
+    cands = []
+    for day, text in texts.items():
+        art, ents = _article(text, [(text.split()[0], "GPE")], published=day)
+        cands.append(Candidate(art, 0, 0, 1.0, ents))
+    evs = build_evidence(q, cands, {"GPE": 0.8}, window)
+    newer = {ev.article.published: ev.features["newer"] for ev in evs}
+    assert newer[date(2025, 3, 11)] == 1.0
+    assert 0.0 < newer[date(2025, 3, 4)] < 1.0
+    assert newer[date(2025, 6, 1)] == 0.0
+
+
 def test_ranker_orders_by_learned_probability() -> None:
     model = RankerModel(
         weights=tuple(1.0 if f == "coverage" else 0.0 for f in FEATURES),
