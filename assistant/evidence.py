@@ -247,7 +247,8 @@ def build_evidence(
         if fresh is not None and art.published is not None:
             is_fresh = 1.0 if fresh[0] <= art.published <= fresh[1] else 0.0
         if newest is not None and art.published is not None and art.published <= newest:
-            # "the latest": the newest of the retrieved articles, whatever today is.
+            # "the latest": weeks before the newest retrieved article (not before today: an
+            # archive not fed lately still has a latest).
             newer = 1.0 / (1 + (newest - art.published).days / 7)
         n_words = len(words(text))
         # A name the question gives that the sentence and its context never mention: the
