@@ -69,7 +69,9 @@ class ExtractiveAnswerer:
             answer = Answer(
                 ctx.question, text, True, citations, [], standalone_question=ctx.standalone
             )
-        elif _shares_words(ranked, model.decline_below) and not _unmentioned(q, ranked):
+        elif _shares_words(
+            ranked, model.decline_threshold(ctx.reader.article_count())
+        ) and not _unmentioned(q, ranked):
             picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)
             stale = None

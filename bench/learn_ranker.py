@@ -246,6 +246,8 @@ def main() -> None:
         encoding="utf-8",
     )
     print(f"wrote {MODEL_FILE}")
+    # The small archives' factors scale this threshold; a new one needs them fitted again.
+    print("now run: python -m bench.learn_small_archives --write")
 
 
 if __name__ == "__main__":

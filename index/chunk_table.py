@@ -144,6 +144,11 @@ class ChunkTable(Mapping[str, ChunkInfo]):
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def article_count(self) -> int:
+        """How many articles the chunks come from."""
+        return len(self._names)
+
     def rows_of(self, article_id: str) -> list[int]:
         """The rows (BM25 index positions) of an article's chunks."""
         if self._rows_of is None:

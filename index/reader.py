@@ -208,6 +208,10 @@ class IndexReader:
         return collection, collection.count()
 
     # -- reads ---------------------------------------------------------------------------
+    def article_count(self) -> int:
+        """How many articles the index holds."""
+        return self.chunks.article_count
+
     def article(self, article_id: str) -> Article:
         """An article of the live build (cached)."""
         art = self._articles.get(article_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -430,6 +431,36 @@ def test_the_shipped_ranker_loads_and_prefers_answering_sentences() -> None:
     bad["type_match"] = 0.0
     assert model.probability(good) > model.decline_below
     assert model.probability(good) > 3 * model.probability(bad)
+
+
+def test_the_decline_threshold_rises_in_small_archives_and_holds_in_large_ones() -> None:
+    model = RankerModel(
+        weights=(0.0,) * len(FEATURES),
+        bias=0.0,
+        mean=(0.0,) * len(FEATURES),
+        scale=(1.0,) * len(FEATURES),
+        decline_below=0.05,
+        small_archives=((1, 1.4), (10, 1.2)),
+        full_at=1000,
+    )
+    assert model.decline_threshold(1) == pytest.approx(0.07)
+    assert model.decline_threshold(0) == pytest.approx(0.07)
+    assert model.decline_threshold(10) == pytest.approx(0.06)
+    # Log-linear between sizes: 100 articles lie halfway from 10 to 1,000.
+    assert model.decline_threshold(100) == pytest.approx(0.055)
+    assert model.decline_threshold(3) == pytest.approx(0.05 * (1.4 - 0.2 * math.log10(3)))
+    assert model.decline_threshold(1000) == model.decline_threshold(50_000) == 0.05
+    # Without fitted sizes every archive has the one threshold.
+    plain = RankerModel(model.weights, 0.0, model.mean, model.scale, decline_below=0.05)
+    assert plain.decline_threshold(1) == plain.decline_threshold(10_000) == 0.05
+
+
+def test_the_shipped_small_archive_thresholds_fall_as_archives_grow() -> None:
+    model = load_model()
+    sizes = [1, 3, 10, 30, 100, 300, 1000, 3000]
+    thresholds = [model.decline_threshold(n) for n in sizes]
+    assert thresholds == sorted(thresholds, reverse=True)
+    assert thresholds[0] > model.decline_below == thresholds[-1]
 
 
 def test_a_named_month_and_year_narrow_the_search_a_bare_month_does_not() -> None:

@@ -6,12 +6,14 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from assistant import Answer, Assistant, QuestionError, ask
+from assistant import Answer, Assistant, QuestionError, ask, extractive
 from assistant.evaluation import evaluate, load_cases
+from assistant.ranking import load_model
 from assistant.settings import NewsdeskSettings
 from index import Indexer, IndexMissingError
 
@@ -76,11 +78,12 @@ def test_kursk_answer_names_putin_and_resolves_the_date(assistant: Assistant) ->
 
 # Unanswerable questions on the very story the articles tell ("destroyed" where they say
 # "lost power"). The learned decline threshold declines about 20% of such near misses on
-# news-dev (bench/learn_ranker.py) at <= 0.10 false declines on real questions; these three it
+# news-dev (bench/learn_ranker.py) at <= 0.10 false declines on real questions; these two it
 # answers with the related sentence. strict: a change that declines them shows up here.
+# ("Who is the president of France?" was a third until the threshold stood higher in small
+# archives: this index holds 7 articles.)
 NEAR_MISSES = {
     "How many homes were destroyed by the storm?",
-    "Who is the president of France?",
     "Who did Bayport hire as harbor master?",
 }
 
@@ -270,6 +273,37 @@ def test_a_sentence_sharing_no_word_with_the_question_is_no_answer(
     assert assistant.ask(question, as_of="2025-06-13").answered
 
 
+@pytest.fixture(scope="module")
+def seed_only(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An archive of the seed article alone, as `make run` indexes it."""
+    s = NewsdeskSettings(index_dir=tmp_path_factory.mktemp("seed-only"))
+    Indexer(s).run([ROOT / "seeds"], progress=False)
+    return Assistant(s)
+
+
+def test_a_one_article_archive_declines_what_a_large_one_would_answer(
+    seed_only: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a one-article archive the first chunk is the best match whatever is asked, so an
+    unrelated question's best sentence scores like an answer in a large archive: the decline
+    threshold stands higher there (bench/learn_small_archives.py)."""
+    question = "How many drones did Russia launch?"  # the seed counts none
+    as_of = "2026-06-01"
+    model = load_model()
+    ctx = seed_only.context(question, as_of=as_of)
+    assert seed_only.reader.article_count() == 1
+    best = max(ev.score for ev in ctx.ranked if ev.coverage > 0)
+    # If a refit moves this question out of the band, pick another of the seed's misses.
+    assert model.decline_below <= best < model.decline_threshold(1)
+    answer = seed_only.ask(question, as_of=as_of)
+    assert not answer.answered and "don't say" in answer.text, answer.text
+    # The large archive's threshold would have answered it (with a date, for "how many").
+    monkeypatch.setattr(extractive, "load_model", lambda: replace(model, small_archives=()))
+    assert seed_only.ask(question, as_of=as_of).answered
+    # What the seed does say is still answered there.
+    assert "Vladimir Putin" in seed_only.ask(KURSK, as_of=as_of).text.splitlines()[0]
+
+
 def test_a_month_and_year_in_the_question_narrow_the_search(assistant: Assistant) -> None:
     march = assistant.ask("Who did Riverside Rovers name as head coach in March 2025?")
     assert "Peter Hahn" in march.text.splitlines()[0]
@@ -397,7 +431,7 @@ def test_cli_eval_prints_the_scores(settings: NewsdeskSettings) -> None:
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
-    assert "accuracy 91%" in out.stdout  # 31 of 34: the three near misses are answered
+    assert "accuracy 94%" in out.stdout  # 32 of 34: the two near misses are answered
     assert "false declines 0%" in out.stdout
     assert "citation precision 100%" in out.stdout
     assert "FAIL How many homes were destroyed by the storm?" in out.stdout
