@@ -45,6 +45,9 @@ class Context:
     brief: bool = False
     # The day the question is asked as of (ask(as_of=...), else today): time words count from it.
     today: date = field(default_factory=date.today)
+    # How many articles the question could draw on: the index's, or those its filters pass
+    # (with the articles a year it names admits). A small archive declines at a higher P.
+    archive: int = 0
     # Milliseconds of the steps so far ("retrieval"); perf_counter() when the question came in
     # and when retrieval ended, so an answerer can add its own time and the total.
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -60,6 +60,8 @@ class ExtractiveAnswerer:
         ranked = ctx.ranked
         model = load_model()
         q, parts, window = ctx.analysed, ctx.parts, ctx.window
+        # The best sentence's P that answers, higher in a small archive (assistant/ranking.py).
+        floor = model.decline_threshold(ctx.archive)
         if ctx.language:
             # The ranker and the answer types read English: say so rather than "the articles
             # don't say", and still show what the search found.
@@ -69,9 +71,7 @@ class ExtractiveAnswerer:
             answer = Answer(
                 ctx.question, text, True, citations, [], standalone_question=ctx.standalone
             )
-        elif _shares_words(
-            ranked, model.decline_threshold(ctx.reader.article_count())
-        ) and not _unmentioned(q, ranked):
+        elif _shares_words(ranked, floor) and not _unmentioned(q, ranked):
             picks = self._picks(q, parts, ranked, model.lead_share)
             quotes = choose_quotes(ranked, picks, model.decline_below)
             stale = None

@@ -348,6 +348,7 @@ class Assistant:
         naming = reader.articles_naming(year) if year else frozenset()
         if naming:
             search_also(Filters(None, None, filters.sources, exclude, within=naming))
+        archive = reader.article_count(filters, naming)
         t2 = time.perf_counter()
         ranked = self._rank(reader, q, hits, window, fresh, ranking_parts)
         return Context(
@@ -364,6 +365,7 @@ class Assistant:
             language=language,
             brief=brief,
             today=today,
+            archive=archive,
             timings_ms={"retrieval": (t2 - t1) * 1000},
             started=t0,
             retrieved=t2,

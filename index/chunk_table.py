@@ -149,6 +149,13 @@ class ChunkTable(Mapping[str, ChunkInfo]):
         """How many articles the chunks come from."""
         return len(self._names)
 
+    def articles_passing(self, rows: np.ndarray, also: frozenset[str] = frozenset()) -> int:
+        """How many articles have a row in the mask, counting those in `also` too."""
+        numbers = np.unique(self._article_of[rows])
+        if not also:
+            return int(numbers.size)
+        return len({self._names[n] for n in numbers.tolist()} | also)
+
     def rows_of(self, article_id: str) -> list[int]:
         """The rows (BM25 index positions) of an article's chunks."""
         if self._rows_of is None:

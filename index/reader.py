@@ -208,9 +208,15 @@ class IndexReader:
         return collection, collection.count()
 
     # -- reads ---------------------------------------------------------------------------
-    def article_count(self) -> int:
-        """How many articles the index holds."""
-        return self.chunks.article_count
+    def article_count(
+        self, filters: Filters | None = None, also: frozenset[str] = frozenset()
+    ) -> int:
+        """How many articles the index holds, or those that pass the filters together with
+        the articles in `also` (a search admits them besides)."""
+        passing = self._passing(filters) if filters is not None else None
+        if passing is None:
+            return self.chunks.article_count
+        return self.chunks.articles_passing(passing, also)
 
     def article(self, article_id: str) -> Article:
         """An article of the live build (cached)."""

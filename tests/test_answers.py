@@ -304,6 +304,22 @@ def test_a_one_article_archive_declines_what_a_large_one_would_answer(
     assert "Vladimir Putin" in seed_only.ask(KURSK, as_of=as_of).text.splitlines()[0]
 
 
+def test_the_archive_a_question_draws_on_is_what_its_filters_pass(
+    assistant: Assistant,
+) -> None:
+    """The decline threshold reads the size of the archive searched, not of the index."""
+    assert assistant.context(KURSK).archive == 7
+    question = "Who scored twice in the cup final?"
+    # The election, harbor, storm and new-coach articles are from June.
+    assert assistant.context(question, since="2025-06-01").archive == 4
+    assert assistant.context(question, since="2025-06-13").archive == 1
+    assert assistant.context(question, sources=["Sports Daily"]).archive == 3
+    # "in 2025" narrows to that year and admits the articles naming it.
+    named = assistant.context("Who was named head coach in 2025?")
+    assert named.filters.since is not None
+    assert 1 <= named.archive <= 7
+
+
 def test_a_month_and_year_in_the_question_narrow_the_search(assistant: Assistant) -> None:
     march = assistant.ask("Who did Riverside Rovers name as head coach in March 2025?")
     assert "Peter Hahn" in march.text.splitlines()[0]

@@ -26,9 +26,6 @@ class Reader:
 
     chunks: dict[str, ChunkInfo] = field(default_factory=dict)
 
-    def article_count(self) -> int:
-        return len({c.article_id for c in self.chunks.values()})
-
 
 class Listed(Retriever):
     """Returns a fixed list, whatever the query."""
