@@ -99,7 +99,7 @@ def load_model(path: Path = MODEL_FILE, small: Path = SMALL_ARCHIVES_FILE) -> Ra
         scale=tuple(data["scale"]),
         decline_below=data["decline_below"],
         lead_share=data.get("lead_share", 0.5),
-        small_archives=tuple((int(n), float(f)) for n, f in sizes.get("factors", [])),
+        small_archives=tuple(sorted((int(n), float(f)) for n, f in sizes.get("factors", []))),
         full_at=int(sizes.get("full_at", 1)),
     )
 

@@ -291,7 +291,7 @@ def test_a_one_article_archive_declines_what_a_large_one_would_answer(
     as_of = "2026-06-01"
     model = load_model()
     ctx = seed_only.context(question, as_of=as_of)
-    assert seed_only.reader.article_count() == 1
+    assert ctx.archive == seed_only.reader.article_count() == 1
     best = max(ev.score for ev in ctx.ranked if ev.coverage > 0)
     # If a refit moves this question out of the band, pick another of the seed's misses.
     assert model.decline_below <= best < model.decline_threshold(1)
