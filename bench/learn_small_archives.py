@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -34,11 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import Assistant, extractive
+from assistant import Assistant
 from assistant.evaluation import Case, contains, load_cases
 from assistant.ranking import SMALL_ARCHIVES_FILE, load_model
+from assistant.service import final_answer
 from assistant.settings import NewsdeskSettings
-from bench.eval_news import DEV, held_out
+from bench.eval_news import DEV, _commit, held_out
 from index import Indexer, set_offline_env
 
 WORK = Path(__file__).resolve().parent / "work" / "small-archives"
@@ -155,10 +155,7 @@ def _ask_row(case: Case, answerable: bool) -> dict:
 def ask_all(plan: list[dict]) -> list[Asked]:
     """Each archive's questions, as of today and as of the day after its newest article,
     answered at the large archive's threshold (Asked.answered_at raises it from there)."""
-    plain = replace(load_model(), small_archives=())
-    # The answerer reads the shipped model, factors included; the figures must start from
-    # the threshold they scale.
-    extractive.load_model = lambda: plain
+    full_at = load_model().full_at
     out = []
     for archive in plan:
         assistant = Assistant(NewsdeskSettings(index_dir=Path(archive["index"])))
@@ -166,9 +163,10 @@ def ask_all(plan: list[dict]) -> list[Asked]:
         fresh_day = date.fromisoformat(newest) + timedelta(days=1) if newest else None
         for row in archive["asked"]:
             for fresh in (False, True):
-                as_of = fresh_day if fresh else None
-                ctx = assistant.context(row["question"], as_of=as_of)
-                answer = assistant.ask(row["question"], as_of=as_of)
+                ctx = assistant.context(row["question"], as_of=fresh_day if fresh else None)
+                # Answered as if from an archive of full_at articles: at the threshold the
+                # factors scale.
+                answer = final_answer(assistant.answerer.stream(replace(ctx, archive=full_at)))
                 shown = "\n".join([answer.text, *(c.quote for c in answer.citations)])
                 right = answer.answered and all(contains(shown, e) for e in row["expect"])
                 best = max((ev.score for ev in ctx.ranked if ev.coverage > 0), default=0.0)
@@ -235,18 +233,6 @@ def write_report(part: str, lines: list[str]) -> None:
             body += [f"## {title}", "", path.read_text(encoding="utf-8")]
     REPORT.write_text("\n".join(head + body), encoding="utf-8")
     print(f"wrote {REPORT}")
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(REPORT.parent), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:
